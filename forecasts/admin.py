@@ -1,0 +1,251 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.utils.html import format_html
+
+from forecasts import services
+from forecasts.forms import PredictionForm, ResolutionForm
+from forecasts.models import (
+    Analyst,
+    AnalystAlias,
+    Prediction,
+    ProbabilityPhrase,
+    Question,
+    Resolution,
+    ResolutionCheck,
+    Source,
+    Topic,
+)
+
+admin.site.site_header = "Hindsight administration"
+admin.site.site_title = "Hindsight"
+admin.site.index_title = "Data entry"
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ["title", "publisher", "published_at", "prediction_count"]
+    ordering = ["-published_at", "title"]
+    list_filter = ["publisher", "published_at"]
+    search_fields = ["title", "publisher", "url", "text"]
+    date_hierarchy = "published_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(prediction_count=Count("predictions"))
+
+    @admin.display(ordering="prediction_count", description="predictions")
+    def prediction_count(self, obj):
+        return obj.prediction_count
+
+
+class AliasInline(admin.TabularInline):
+    model = AnalystAlias
+    extra = 1
+
+
+@admin.register(Analyst)
+class AnalystAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "kind", "affiliation", "title", "prediction_count"]
+    ordering = ["name"]
+    list_filter = ["kind", "affiliation"]
+    search_fields = ["name", "slug", "affiliation", "aliases__name"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["user"]
+    inlines = [AliasInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(prediction_count=Count("predictions"))
+
+    @admin.display(ordering="prediction_count", description="predictions")
+    def prediction_count(self, obj):
+        return obj.prediction_count
+
+
+@admin.register(AnalystAlias)
+class AnalystAliasAdmin(admin.ModelAdmin):
+    list_display = ["name", "analyst"]
+    search_fields = ["name", "analyst__name"]
+    autocomplete_fields = ["analyst"]
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class PredictionInline(admin.StackedInline):
+    model = Prediction
+    form = PredictionForm
+    extra = 0
+    autocomplete_fields = ["analyst", "source", "phrase"]
+    fields = [("analyst", "source", "made_at"), "quote", ("hedge_phrase", "phrase", "basis", "probability"), "note"]
+
+
+class ResolutionInline(ReadOnlyInline):
+    """The judgement history: append-only, so shown read-only; resolve through the API, pages or Resolutions."""
+
+    model = Resolution
+    fields = ["resolved_at", "outcome", "evidence", "evidence_url", "resolved_by"]
+    readonly_fields = fields
+    ordering = ["-resolved_at", "-id"]
+
+
+class CheckInline(ReadOnlyInline):
+    model = ResolutionCheck
+    fields = ["due_at", "status", "assigned_to", "notified_at", "completed_at", "snoozed_until"]
+    readonly_fields = fields
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["title", "status_display", "resolve_by", "check_every", "owner", "prediction_count"]
+    ordering = ["resolve_by", "id"]
+    list_filter = ["outcome", "topics", "resolve_by"]
+    search_fields = ["title", "key", "resolution_criteria", "predictions__quote", "predictions__analyst__name"]
+    autocomplete_fields = ["topics", "owner"]
+    readonly_fields = ["status_display", "version"]
+    date_hierarchy = "resolve_by"
+    fields = [
+        "title",
+        "key",
+        "resolution_criteria",
+        "topics",
+        ("resolve_by", "check_every"),
+        "owner",
+        ("status_display", "version"),
+    ]
+    inlines = [PredictionInline, ResolutionInline, CheckInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(prediction_count=Count("predictions", distinct=True))
+
+    @admin.display(ordering="outcome", description="status")
+    def status_display(self, obj):
+        return obj.status if not obj.outcome or obj.status == obj.outcome else f"{obj.status} ({obj.outcome})"
+
+    @admin.display(ordering="prediction_count", description="predictions")
+    def prediction_count(self, obj):
+        return obj.prediction_count
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Concurrent edits: every saved edit moves the version on, so a resolve that read the old
+            # version through the API gets a 409 instead of judging a question it has not seen.
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Prediction)
+class PredictionAdmin(admin.ModelAdmin):
+    form = PredictionForm
+    list_display = ["analyst", "short_question", "probability", "basis", "hedge_phrase", "made_at", "source"]
+    list_filter = ["basis", "phrase", "analyst", "made_at"]
+    search_fields = ["quote", "hedge_phrase", "analyst__name", "analyst__aliases__name", "question__title"]
+    autocomplete_fields = ["analyst", "question", "source", "phrase"]
+    list_select_related = ["analyst", "question", "source"]
+    date_hierarchy = "made_at"
+    fields = [
+        ("analyst", "question"),
+        ("source", "made_at"),
+        "quote",
+        ("hedge_phrase", "phrase"),
+        ("basis", "probability"),
+        "note",
+    ]
+
+    @admin.display(ordering="question__title", description="question")
+    def short_question(self, obj):
+        return obj.question.title if len(obj.question.title) < 70 else obj.question.title[:67] + "…"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ProbabilityPhrase)
+class ProbabilityPhraseAdmin(admin.ModelAdmin):
+    list_display = ["phrase", "probability", "low", "high", "prediction_count"]
+    ordering = ["-probability", "phrase"]
+    list_editable = ["probability", "low", "high"]
+    search_fields = ["phrase", "reference"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(prediction_count=Count("predictions"))
+
+    @admin.display(ordering="prediction_count", description="predictions")
+    def prediction_count(self, obj):
+        return obj.prediction_count
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "probability" in form.changed_data:
+            self.message_user(
+                request, f"Re-derived the probability of every phrase-based prediction using “{obj.phrase}”."
+            )
+
+
+@admin.register(Resolution)
+class ResolutionAdmin(admin.ModelAdmin):
+    """Append-only: a new row judges (or reopens) its question; existing rows are never changed or deleted."""
+
+    form = ResolutionForm
+    list_display = ["question", "outcome", "resolved_at", "resolved_by", "evidence_link"]
+    list_filter = ["outcome", "resolved_at"]
+    search_fields = ["question__title", "evidence"]
+    autocomplete_fields = ["question"]
+    list_select_related = ["question", "resolved_by"]
+    date_hierarchy = "resolved_at"
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="evidence")
+    def evidence_link(self, obj):
+        return format_html('<a href="{}" rel="noopener">link</a>', obj.evidence_url) if obj.evidence_url else "—"
+
+    def save_model(self, request, obj, form, change):
+        # The service appends the row, moves the question's outcome and version on and completes its checks.
+        if obj.outcome == Resolution.REOPENED:
+            resolution = services.question_unresolve(
+                question_id=obj.question_id, reason=obj.evidence, user=request.user
+            )
+        else:
+            resolution = services.question_resolve(
+                question_id=obj.question_id,
+                outcome=obj.outcome,
+                evidence=obj.evidence,
+                evidence_url=obj.evidence_url,
+                user=request.user,
+            )
+        form.instance = obj = resolution
+        messages.info(request, f"{resolution.question} is now {resolution.question.status}.")
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+
+@admin.register(ResolutionCheck)
+class ResolutionCheckAdmin(admin.ModelAdmin):
+    list_display = ["question", "due_at", "status", "assigned_to", "notified_at", "completed_at"]
+    list_filter = ["status", "due_at", "assigned_to"]
+    search_fields = ["question__title", "assigned_to__username"]
+    autocomplete_fields = ["question", "assigned_to"]
+    list_select_related = ["question", "assigned_to"]
+    date_hierarchy = "due_at"

@@ -1,0 +1,326 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+UNIT_INTERVAL = [MinValueValidator(0.0), MaxValueValidator(1.0)]
+
+
+def _in_unit_interval(field: str) -> Q:
+    return Q(**{f"{field}__gte": 0.0, f"{field}__lte": 1.0})
+
+
+class Source(models.Model):
+    title = models.CharField(max_length=300)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    raw_text = models.TextField(blank=True, help_text="The document as it was given, line breaks and all.")
+    text = models.TextField(blank=True, help_text="Normalized full text; every quote is a substring of it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-published_at", "title"]
+        constraints = [
+            # Several sources may have no URL (pasted text), but one URL is one document.
+            models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique_when_set"),
+        ]
+
+    def __str__(self) -> str:
+        when = f" ({self.published_at:%Y-%m-%d})" if self.published_at else ""
+        return f"{self.publisher + ': ' if self.publisher else ''}{self.title}{when}"
+
+
+class Analyst(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", "Person"
+        GROUP = "group", "Named group"
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.PERSON)
+    affiliation = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=200, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="analyst",
+        help_text="For in-house analysts who log their own forecasts.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.affiliation}" if self.affiliation else self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:100]
+        super().save(*args, **kwargs)
+
+
+class AnalystAlias(models.Model):
+    """Another spelling of an analyst's name ("Bruce Bennet"); one alias names one analyst."""
+
+    analyst = models.ForeignKey(Analyst, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "analyst aliases"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Topic(models.Model):
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Outcome(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    AMBIGUOUS = "ambiguous", "Ambiguous"
+    ANNULLED = "annulled", "Annulled"
+
+
+SCORED_OUTCOMES = (Outcome.YES, Outcome.NO)
+# A Resolution row that un-resolves: the question is open again.
+REOPENED = "reopened"
+RESOLUTION_OUTCOME_CHOICES = [*Outcome.choices, (REOPENED, "Reopened (un-resolved)")]
+
+
+class Question(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+        AMBIGUOUS = "ambiguous", "Ambiguous"
+        ANNULLED = "annulled", "Annulled"
+
+    key = models.SlugField(
+        max_length=200,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Stable external key used by seeds and CSV imports to find this question again.",
+    )
+    title = models.CharField(max_length=300)
+    resolution_criteria = models.TextField()
+    topics = models.ManyToManyField(Topic, blank=True, related_name="questions")
+    resolve_by = models.DateTimeField(help_text="When the outcome is to be judged.")
+    check_every = models.DurationField(
+        null=True, blank=True, help_text="Interval of interim checks, for claims with no clear deadline."
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_questions"
+    )
+    # The current outcome, copied from the newest Resolution row by services.question_resolve in the same
+    # transaction; kept on the row because scoring and the sweep filter millions of rows by it.
+    outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["resolve_by", "id"]
+        indexes = [
+            # The resolution-check sweep: open questions whose resolve_by has passed.
+            models.Index(fields=["outcome", "resolve_by"], name="question_sweep_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:forecasts_question_change", args=[self.pk])
+
+    @property
+    def status(self) -> str:
+        if not self.outcome:
+            return self.Status.OPEN
+        if self.outcome in SCORED_OUTCOMES:
+            return self.Status.RESOLVED
+        return self.outcome
+
+
+class ProbabilityPhrase(models.Model):
+    """One row of the words-of-estimative-probability table. Data, not code: edit it in the admin."""
+
+    phrase = models.CharField(max_length=100, unique=True)
+    probability = models.FloatField(validators=UNIT_INTERVAL)
+    low = models.FloatField(validators=UNIT_INTERVAL)
+    high = models.FloatField(validators=UNIT_INTERVAL)
+    reference = models.TextField(help_text="Where the number and the range come from.")
+
+    class Meta:
+        ordering = ["-probability", "phrase"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_unit_interval("low") & Q(low__lte=F("probability")) & Q(probability__lte=F("high"))
+                & Q(high__lte=1.0),
+                name="phrase_low_le_probability_le_high",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phrase} ({self.probability:.0%})"
+
+    def clean(self):
+        if None not in (self.low, self.probability, self.high) and not self.low <= self.probability <= self.high:
+            raise ValidationError("Low ≤ probability ≤ high must hold.")
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # A `phrase` prediction's probability is this row's number: re-derive them all in one UPDATE.
+        self.predictions.filter(basis=Prediction.Basis.PHRASE).exclude(probability=self.probability).update(
+            probability=self.probability
+        )
+
+
+class Prediction(models.Model):
+    class Basis(models.TextChoices):
+        STATED = "stated", "Stated (the expert gave a number)"
+        PHRASE = "phrase", "Phrase (mapped through the phrase table)"
+        JUDGED = "judged", "Judged (an analyst's reading, with a note)"
+
+    analyst = models.ForeignKey(Analyst, on_delete=models.PROTECT, related_name="predictions")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="predictions")
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="predictions")
+    quote = models.TextField(blank=True, help_text="Verbatim from the source's normalized text.")
+    hedge_phrase = models.CharField(max_length=100, blank=True, help_text='The hedge words as said: "likely going to".')
+    phrase = models.ForeignKey(
+        ProbabilityPhrase,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="predictions",
+        help_text="The phrase-table row the hedge words map to.",
+    )
+    probability = models.FloatField(validators=UNIT_INTERVAL)
+    basis = models.CharField(max_length=10, choices=Basis.choices)
+    note = models.TextField(blank=True, help_text="Why this reading; required for a judged probability.")
+    made_at = models.DateTimeField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-made_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=_in_unit_interval("probability"), name="prediction_probability_0_1"),
+            models.CheckConstraint(
+                condition=~Q(basis="phrase") | Q(phrase__isnull=False), name="prediction_phrase_basis_has_phrase"
+            ),
+            models.CheckConstraint(condition=~Q(basis="judged") | ~Q(note=""), name="prediction_judged_has_note"),
+        ]
+        indexes = [
+            # Per-analyst calibration and the leaderboard: all of one analyst's predictions with their question.
+            models.Index(fields=["analyst", "question"], name="prediction_analyst_q_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.analyst.name}: {self.probability:.0%} on {self.question}"
+
+    def clean(self):
+        errors = {}
+        if self.basis == self.Basis.PHRASE and not self.phrase_id:
+            errors["phrase"] = "A phrase-based prediction needs a phrase from the phrase table."
+        if self.basis == self.Basis.JUDGED and not self.note.strip():
+            errors["note"] = "Say why: a judged probability needs a note."
+        if self.quote and self.source_id and self.source.text and self.quote not in self.source.text:
+            errors["quote"] = "The quote does not occur verbatim in the source's normalized text."
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        if self.basis == self.Basis.PHRASE and self.phrase_id:
+            self.probability = self.phrase.probability
+        super().save(*args, **kwargs)
+
+
+class Resolution(models.Model):
+    """Append-only judgement history of a question; the newest row is the current one.
+
+    Un-resolving appends a `reopened` row. Rows are never updated (a database trigger refuses) and the
+    question they judge cannot be deleted while they exist.
+    """
+
+    REOPENED = REOPENED
+
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="resolutions")
+    outcome = models.CharField(max_length=10, choices=RESOLUTION_OUTCOME_CHOICES)
+    evidence = models.TextField(blank=True)
+    evidence_url = models.URLField(max_length=500, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="resolutions"
+    )
+    resolved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-resolved_at", "-id"]
+        get_latest_by = ["resolved_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outcome__in=[value for value, _ in RESOLUTION_OUTCOME_CHOICES]),
+                name="resolution_outcome_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} — {self.question}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValueError("Resolution rows are append-only; append a new row instead.")
+        super().save(*args, **kwargs)
+
+
+class ResolutionCheck(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        SNOOZED = "snoozed", "Snoozed"
+        ESCALATED = "escalated", "Escalated"
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="checks")
+    due_at = models.DateTimeField()
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="resolution_checks"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    notified_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            # The sweep may run twice at once; the database keeps one check per question and due time.
+            models.UniqueConstraint(fields=["question", "due_at"], name="check_unique_question_due_at"),
+        ]
+        indexes = [
+            # The analyst's queue and "fewest pending checks" assignment.
+            models.Index(fields=["assigned_to", "status"], name="check_assignee_status_idx"),
+            # Escalation: pending checks older than the grace period.
+            models.Index(fields=["status", "due_at"], name="check_status_due_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question} — due {self.due_at:%Y-%m-%d} ({self.status})"

@@ -1,0 +1,264 @@
+"""Writes. Each service is one transaction; races are settled by the database."""
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_duration
+
+from forecasts.models import (
+    REOPENED,
+    Analyst,
+    AnalystAlias,
+    Outcome,
+    Prediction,
+    ProbabilityPhrase,
+    Question,
+    Resolution,
+    ResolutionCheck,
+    Source,
+    Topic,
+)
+from forecasts.text import normalize_text
+
+ANALYSTS_GROUP = "analysts"
+API_READERS_GROUP = "api-readers"
+OPEN_CHECK_STATUSES = (
+    ResolutionCheck.Status.PENDING,
+    ResolutionCheck.Status.SNOOZED,
+    ResolutionCheck.Status.ESCALATED,
+)
+
+
+class StaleVersion(Exception):
+    """The question changed since the client read it (its version moved on)."""
+
+    def __init__(self, current_version: int):
+        super().__init__(f"The question was changed meanwhile; it is now at version {current_version}.")
+        self.current_version = current_version
+
+
+def _append_resolution(
+    *, question_id: int, outcome: str, evidence: str, evidence_url: str, user, expected_version: int | None
+) -> Resolution:
+    current_outcome = "" if outcome == REOPENED else outcome
+    with transaction.atomic():
+        questions = Question.objects.filter(pk=question_id)
+        if expected_version is not None:
+            questions = questions.filter(version=expected_version)
+        # One conditional UPDATE both takes the row lock and checks the version: of two concurrent resolves
+        # with the same version, the second sees zero rows changed and loses.
+        changed = questions.update(outcome=current_outcome, version=F("version") + 1, updated_at=timezone.now())
+        if changed != 1:
+            current = Question.objects.filter(pk=question_id).values_list("version", flat=True).first()
+            if current is None:
+                raise Question.DoesNotExist(f"No question {question_id}.")
+            raise StaleVersion(current)
+        resolution = Resolution.objects.create(
+            question_id=question_id,
+            outcome=outcome,
+            evidence=evidence,
+            evidence_url=evidence_url,
+            resolved_by=user,
+        )
+        if outcome != REOPENED:
+            ResolutionCheck.objects.filter(question_id=question_id, status__in=OPEN_CHECK_STATUSES).update(
+                status=ResolutionCheck.Status.DONE, completed_at=resolution.resolved_at
+            )
+    return resolution
+
+
+def question_resolve(
+    *,
+    question_id: int,
+    outcome: str,
+    evidence: str = "",
+    evidence_url: str = "",
+    user=None,
+    expected_version: int | None = None,
+) -> Resolution:
+    """Judge a question: append a Resolution row, make it current, and complete its open checks."""
+    if outcome not in Outcome.values:
+        raise ValueError(f"Unknown outcome {outcome!r}; use one of {', '.join(Outcome.values)}.")
+    return _append_resolution(
+        question_id=question_id,
+        outcome=outcome,
+        evidence=evidence,
+        evidence_url=evidence_url,
+        user=user,
+        expected_version=expected_version,
+    )
+
+
+def question_unresolve(*, question_id: int, reason: str, user=None, expected_version: int | None = None) -> Resolution:
+    """Reopen a question by appending a `reopened` row; its earlier judgements stay in the history."""
+    return _append_resolution(
+        question_id=question_id,
+        outcome=REOPENED,
+        evidence=reason,
+        evidence_url="",
+        user=user,
+        expected_version=expected_version,
+    )
+
+
+# --- Seeds -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SeedReport:
+    created: dict[str, int] = field(default_factory=dict)
+
+    def count(self, kind: str, created: bool) -> None:
+        self.created[kind] = self.created.get(kind, 0) + int(created)
+
+    def __str__(self) -> str:
+        parts = [f"{n} {kind}" for kind, n in self.created.items() if n]
+        return "created " + ", ".join(parts) if parts else "nothing new"
+
+
+class SeedError(Exception):
+    pass
+
+
+def _load_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise SeedError(f"{path.name}: cannot read it ({exc.__class__.__name__}: {exc})".splitlines()[0]) from None
+    if not isinstance(data, dict):
+        raise SeedError(f"{path.name}: expected a mapping at the top level")
+    return data
+
+
+def phrases_load(*, path: Path, report: SeedReport) -> None:
+    """Add the default phrase rows that are missing; rows edited in the admin are left as they are."""
+    for row in _load_yaml(path)["phrases"]:
+        _, created = ProbabilityPhrase.objects.get_or_create(
+            phrase=row["phrase"],
+            defaults={k: row[k] for k in ("probability", "low", "high", "reference")},
+        )
+        report.count("phrases", created)
+
+
+def _article_load(*, path: Path, report: SeedReport) -> None:
+    data = _load_yaml(path)
+    meta = data["source"]
+    raw = (path.parent / meta["raw_file"]).read_text(encoding="utf-8")
+    text = normalize_text(raw)
+    normalized_file = path.parent / meta["normalized_file"]
+    if normalized_file.read_text(encoding="utf-8") != text:
+        raise SeedError(f"{normalized_file.name} is not the normalized form of {meta['raw_file']}")
+
+    lookup = {"url": meta["url"]} if meta.get("url") else {"title": meta["title"], "published_at": meta["published_at"]}
+    source, created = Source.objects.get_or_create(
+        **lookup,
+        defaults={
+            "title": meta["title"],
+            "publisher": meta.get("publisher", ""),
+            "url": meta.get("url", ""),
+            "published_at": meta["published_at"],
+            "raw_text": raw,
+            "text": text,
+        },
+    )
+    report.count("sources", created)
+
+    for row in data.get("analysts", []):
+        analyst, created = Analyst.objects.get_or_create(
+            slug=row["slug"],
+            defaults={k: row.get(k, "") for k in ("name", "kind", "affiliation", "title")},
+        )
+        report.count("analysts", created)
+        for alias in row.get("aliases", []):
+            _, created = AnalystAlias.objects.get_or_create(name=alias, defaults={"analyst": analyst})
+            report.count("aliases", created)
+
+    topics = {}
+    for row in data.get("topics", []):
+        topics[row["slug"]], created = Topic.objects.get_or_create(slug=row["slug"], defaults={"name": row["name"]})
+        report.count("topics", created)
+
+    for claim in data.get("claims", []):
+        if claim["quote"] not in text:
+            raise SeedError(f"{path.name}: claim {claim['key']}: the quote is not in the normalized text")
+        q = claim["question"]
+        question, created = Question.objects.get_or_create(
+            key=claim["key"],
+            defaults={
+                "title": q["title"],
+                "resolution_criteria": q["resolution_criteria"],
+                "resolve_by": q["resolve_by"],
+                "check_every": parse_duration(q["check_every"]) if q.get("check_every") else None,
+                "created_at": claim["made_at"],
+            },
+        )
+        report.count("questions", created)
+        if created:
+            question.topics.set([topics[slug] for slug in q.get("topics", [])])
+        analyst = Analyst.objects.get(slug=claim["analyst"])
+        phrase = ProbabilityPhrase.objects.get(phrase=claim["phrase"]) if claim.get("phrase") else None
+        _, created = Prediction.objects.get_or_create(
+            analyst=analyst,
+            question=question,
+            source=source,
+            defaults={
+                "quote": claim["quote"],
+                "hedge_phrase": claim.get("hedge_phrase", ""),
+                "phrase": phrase,
+                "basis": claim["basis"],
+                "probability": claim.get("probability", phrase.probability if phrase else None),
+                "note": claim.get("note", ""),
+                "made_at": claim["made_at"],
+            },
+        )
+        report.count("predictions", created)
+
+
+def seeds_load(*, directory: Path) -> SeedReport:
+    """Load the phrase table and every curated article under `directory`; loading twice adds nothing."""
+    report = SeedReport()
+    with transaction.atomic():
+        phrases_load(path=directory / "phrases.yaml", report=report)
+        for path in sorted(directory.glob("*.yaml")):
+            if path.name != "phrases.yaml":
+                _article_load(path=path, report=report)
+    return report
+
+
+# --- Users -----------------------------------------------------------------------------------------------------
+
+
+def demo_user_ensure(*, username: str = "demo", reset_password: bool = False) -> tuple[object, str | None]:
+    """Create the demo analyst login; return (user, password) with the password only when it was just set."""
+    User = get_user_model()
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"is_staff": True, "email": f"{username}@localhost"}
+        )
+        user.groups.add(Group.objects.get(name=ANALYSTS_GROUP))
+        password = None
+        if created or reset_password:
+            password = secrets.token_urlsafe(12)
+            user.set_password(password)
+            user.save(update_fields=["password"])
+    return user, password
+
+
+def months_after(when: dt.datetime, months: int) -> dt.datetime:
+    """The same day and time `months` later (clamped to the month's last day)."""
+    month_index = when.month - 1 + months
+    year, month = when.year + month_index // 12, month_index % 12 + 1
+    for day in range(when.day, 0, -1):
+        try:
+            return when.replace(year=year, month=month, day=day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

@@ -1,0 +1,39 @@
+"""Normalizing article text so that quotes can be matched verbatim.
+
+Copied articles break lines inside words ("reall|y", "Peninsul|a") and inside sentences ("Russians|to buy").
+A dictionary would tell the two apart; the article itself is a good enough one: a break is inside a word when
+the joined word occurs elsewhere in the text, or when either side is not a word the text uses elsewhere.
+"""
+
+import re
+
+_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'", "\u00a0": " "})
+_WORD = re.compile(r"[A-Za-z]+")
+# A single line break between two letters: the only place a word can have been cut.
+_BREAK = re.compile(r"([A-Za-z]+)[ \t]*\n[ \t]*([A-Za-z]+)")
+
+
+def _join_breaks(text: str, vocabulary: set[str]) -> str:
+    def join(match: re.Match) -> str:
+        left, right = match.group(1), match.group(2)
+        if (left + right).lower() in vocabulary:
+            return left + right
+        if left.lower() in vocabulary and right.lower() in vocabulary:
+            return f"{left} {right}"
+        return left + right
+
+    return _BREAK.sub(join, text)
+
+
+def normalize_text(raw: str) -> str:
+    """Straight quotes, one space between words, paragraphs kept, line breaks inside paragraphs mended."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n").translate(_QUOTES)
+    # The words the text uses away from any single line break.
+    vocabulary = {word.lower() for word in _WORD.findall(_BREAK.sub(" ", text))}
+    mended = []
+    for paragraph in re.split(r"\n[ \t]*\n+", text):
+        paragraph = _join_breaks(paragraph.strip(), vocabulary)
+        paragraph = re.sub(r"\s+", " ", paragraph).strip()
+        if paragraph:
+            mended.append(paragraph)
+    return "\n\n".join(mended) + "\n"

@@ -1,0 +1,19 @@
+#!/usr/bin/env python
+import os
+import sys
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    from django.core.exceptions import ImproperlyConfigured
+    from django.core.management import execute_from_command_line
+
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as exc:
+        # A misconfiguration is the operator's to fix: one line, not a traceback.
+        sys.exit(f"error: {exc}")
+
+
+if __name__ == "__main__":
+    main()

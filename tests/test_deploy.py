@@ -1,0 +1,73 @@
+"""Docker does not run here: check that what docker-compose.yml and the Dockerfile reference exists."""
+
+import importlib
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import get_commands
+
+ROOT = Path(settings.BASE_DIR)
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+APP_SERVICES = ["web", "worker", "beat"]
+SETTINGS_SOURCE = (ROOT / "config" / "settings.py").read_text()
+
+
+def _command(service: str) -> list[str]:
+    command = COMPOSE["services"][service]["command"]
+    return command if isinstance(command, list) else shlex.split(command)
+
+
+def _programs(service: str) -> list[list[str]]:
+    """Each program a service runs: its command, split on shell `&&`."""
+    words = _command(service)
+    if words[:2] == ["sh", "-c"]:
+        return [shlex.split(part) for part in words[2].split("&&")]
+    return [words]
+
+
+def test_compose_has_the_five_services_with_health_checks():
+    services = COMPOSE["services"]
+    assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
+    for name in ("postgres", "redis", "web"):
+        assert "healthcheck" in services[name], name
+    for name in APP_SERVICES:
+        assert services[name]["build"] == "."
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+        assert services[name]["environment"]["DATABASE_URL"].startswith("postgres://")
+        assert services[name]["environment"]["REDIS_URL"].startswith("redis://")
+        assert services[name]["environment"]["DEBUG"] == "0"
+    assert set(COMPOSE["volumes"]) == {"postgres-data", "redis-data"}
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_every_command_a_service_runs_exists(service):
+    for program in _programs(service):
+        if program[:2] == ["python", "manage.py"]:
+            assert program[2] in get_commands(), program
+        elif program[0] == "gunicorn":
+            module, attribute = program[1].split(":")
+            assert callable(getattr(importlib.import_module(module), attribute))
+        elif program[0] == "celery":
+            app = importlib.import_module(program[program.index("-A") + 1]).celery_app
+            assert app.main == "hindsight"
+            assert program[program.index("-A") + 2] in {"worker", "beat"}
+        else:
+            pytest.fail(f"{service} runs {program[0]}, which this test does not know")
+
+
+@pytest.mark.parametrize("service", APP_SERVICES)
+def test_every_environment_variable_is_read_by_the_settings(service):
+    for name in COMPOSE["services"][service]["environment"]:
+        assert re.search(rf'env_\w+\("{name}"', SETTINGS_SOURCE), f"{name} is set by compose but not read"
+
+
+def test_dockerfile_runs_gunicorn_on_the_wsgi_app_and_installs_pinned_versions():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert "FROM python:3.11" in dockerfile
+    assert "-c requirements/constraints.txt" in dockerfile
+    assert '"gunicorn", "config.wsgi:application"' in dockerfile
+    assert "collectstatic" in dockerfile
