@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "forecasts",
 ]
@@ -153,12 +154,37 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 3, "socket_connect_timeout": 3}
 
 REST_FRAMEWORK = {
+    # Token first, so that a request without credentials gets 401 with a WWW-Authenticate header.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["forecasts.api.permissions.RolePermission"],
+    "DEFAULT_PAGINATION_CLASS": "forecasts.api.pagination.Pagination",
+    "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "forecasts.api.views.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hindsight API",
-    "DESCRIPTION": "Expert forecasts, resolvable questions and calibration scores.",
+    "DESCRIPTION": "Expert forecasts, resolvable questions and calibration scores. Send `Authorization: Token …`.",
     "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # The interactive docs are served from the project (no CDN).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "OutcomeEnum": "forecasts.models.Outcome",
+        "ResolutionOutcomeEnum": "forecasts.models.RESOLUTION_OUTCOME_CHOICES",
+        "QuestionStatusEnum": "forecasts.models.Question.Status",
+    },
 }
 
 # HTTPS: on by default in production; HTTPS=0 serves plain HTTP (behind nothing, or a proxy that is not TLS).
@@ -176,6 +202,7 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+CSV_IMPORT_MAX_BYTES = env_int("CSV_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

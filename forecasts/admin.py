@@ -1,9 +1,16 @@
+import io
+
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.html import format_html
 
 from forecasts import services
-from forecasts.forms import PredictionForm, ResolutionForm
+from forecasts.csv_io import ImportRejected, forecasts_import
+from forecasts.forms import CsvImportForm, PredictionForm, ResolutionForm
 from forecasts.models import (
     Analyst,
     AnalystAlias,
@@ -174,6 +181,30 @@ class PredictionAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.import_csv)
+        return [path("import/", view, name="forecasts_prediction_import"), *super().get_urls()]
+
+    def import_csv(self, request):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = CsvImportForm(request.POST or None, request.FILES or None)
+        errors = []
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
+                report = forecasts_import(lines=text, user=request.user)
+            except UnicodeDecodeError:
+                errors = ["The file is not UTF-8 text; save the CSV as UTF-8. Nothing was imported."]
+            except ImportRejected as exc:
+                errors = ["Nothing was imported.", *exc.errors]
+            else:
+                self.message_user(request, f"{upload.name}: {report}.")
+                return redirect("admin:forecasts_prediction_changelist")
+        context = {**self.admin_site.each_context(request), "form": form, "errors": errors, "title": "Import CSV"}
+        return TemplateResponse(request, "admin/forecasts/prediction/import.html", context)
 
 
 @admin.register(ProbabilityPhrase)

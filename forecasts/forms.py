@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 
 from forecasts.models import Prediction, Resolution
 
@@ -35,3 +36,13 @@ class ResolutionForm(forms.ModelForm):
         if cleaned.get("outcome") == Resolution.REOPENED and not (cleaned.get("evidence") or "").strip():
             self.add_error("evidence", "Say why the question is reopened.")
         return cleaned
+
+
+class CsvImportForm(forms.Form):
+    file = forms.FileField(help_text="A UTF-8 CSV file.")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.CSV_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(f"The file is larger than {settings.CSV_IMPORT_MAX_BYTES // 1_000_000} MB.")
+        return upload

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -147,6 +149,12 @@ class Question(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("admin:forecasts_question_change", args=[self.pk])
+
+    def save(self, *args, **kwargs):
+        if not self.key:
+            # Every question gets a key, so that an export re-imports onto the same question.
+            self.key = f"{slugify(self.title)[:180]}-{uuid.uuid4().hex[:8]}".lstrip("-")
+        super().save(*args, **kwargs)
 
     @property
     def status(self) -> str:

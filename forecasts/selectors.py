@@ -1,8 +1,25 @@
-"""Reads."""
+"""Reads. Scores are aggregated in the database with the formulas of scoring.py, one query per report."""
 
-from django.db.models import Q
+import datetime as dt
 
-from forecasts.models import Analyst
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Greatest, Least, Ln
+
+from forecasts import scoring
+from forecasts.models import SCORED_OUTCOMES, Analyst, Outcome, Prediction
 
 
 def analyst_by_name(*, name: str) -> Analyst | None:
@@ -12,4 +29,141 @@ def analyst_by_name(*, name: str) -> Analyst | None:
         Analyst.objects.filter(Q(name__iexact=name) | Q(slug__iexact=name) | Q(aliases__name__iexact=name))
         .distinct()
         .first()
+    )
+
+
+class BinIndex(Func):
+    """scoring.bin_index in SQL: LEAST(FLOOR(ROUND(p·B, 9)), B − 1), edges to the upper bin."""
+
+    output_field = IntegerField()
+
+    def __init__(self, probability, bins: int):
+        self.bins = int(bins)
+        super().__init__(probability)
+
+    def as_sql(self, compiler, connection, **extra_context):
+        p_sql, params = compiler.compile(self.source_expressions[0])
+        scaled = f"({p_sql}) * {self.bins}"
+        if connection.vendor == "postgresql":
+            # ROUND(double, int) does not exist in PostgreSQL; numeric rounds exactly.
+            rounded = f"ROUND(CAST({scaled} AS NUMERIC), {scoring.EDGE_DECIMALS})"
+            return f"CAST(LEAST(FLOOR({rounded}), {self.bins - 1}) AS INTEGER)", params
+        rounded = f"ROUND({scaled}, {scoring.EDGE_DECIMALS})"
+        return f"CAST(MIN(FLOOR({rounded}), {self.bins - 1}) AS INTEGER)", params
+
+
+# o: 1.0 for a yes, 0.0 for a no (only yes/no questions are scored).
+OUTCOME = Case(When(question__outcome=Outcome.YES, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
+P = F("probability")
+_CLIPPED = Greatest(Least(P, Value(scoring.LOG_LOSS_CLIP[1])), Value(scoring.LOG_LOSS_CLIP[0]))
+LOG_LOSS_TERM = -Ln(
+    Case(When(question__outcome=Outcome.YES, then=_CLIPPED), default=Value(1.0) - _CLIPPED, output_field=FloatField())
+)
+SQUARED_ERROR = (P - OUTCOME) * (P - OUTCOME)
+
+
+def scored_predictions(
+    *,
+    analyst: Analyst | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    topic: str | None = None,
+    basis: str | None = None,
+) -> QuerySet[Prediction]:
+    """Predictions whose question's current outcome is yes or no; `since`/`until` bound made_at."""
+    predictions = Prediction.objects.filter(question__outcome__in=SCORED_OUTCOMES)
+    if analyst is not None:
+        predictions = predictions.filter(analyst=analyst)
+    if since is not None:
+        predictions = predictions.filter(made_at__gte=since)
+    if until is not None:
+        predictions = predictions.filter(made_at__lt=until)
+    if topic:
+        predictions = predictions.filter(question__topics__slug=topic)
+    if basis:
+        predictions = predictions.filter(basis=basis)
+    return predictions
+
+
+def calibration_for_analyst(
+    *,
+    analyst: Analyst,
+    bins: int = scoring.DEFAULT_BINS,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    topic: str | None = None,
+    basis: str | None = None,
+) -> scoring.Calibration:
+    """One analyst's calibration report: one GROUP BY bin query, however many predictions there are."""
+    rows = (
+        scored_predictions(analyst=analyst, since=since, until=until, topic=topic, basis=basis)
+        .annotate(bin=BinIndex(P, bins))
+        .values("bin")
+        .annotate(
+            n=Count("id"),
+            sum_f=Sum(P),
+            sum_o=Sum(OUTCOME),
+            sum_ff=Sum(P * P),
+            sum_fo=Sum(P * OUTCOME),
+            sum_log_loss=Sum(LOG_LOSS_TERM),
+        )
+        .order_by()
+    )
+    sums = {
+        row["bin"]: scoring.BinSums(
+            n=row["n"],
+            sum_f=row["sum_f"],
+            sum_o=row["sum_o"],
+            sum_ff=row["sum_ff"],
+            sum_fo=row["sum_fo"],
+            sum_log_loss=row["sum_log_loss"],
+        )
+        for row in rows
+    }
+    return scoring.calibration_from_bin_sums(sums, bins)
+
+
+LEADERBOARD_ORDERINGS = {
+    "brier": F("brier").asc(),
+    "-brier": F("brier").desc(),
+    "log_loss": F("log_loss").asc(),
+    "-log_loss": F("log_loss").desc(),
+    "brier_skill": F("brier_skill").asc(nulls_last=True),
+    "-brier_skill": F("brier_skill").desc(nulls_last=True),
+    "n_resolved": F("n_resolved").asc(),
+    "-n_resolved": F("n_resolved").desc(),
+    "name": F("name").asc(),
+    "-name": F("name").desc(),
+}
+
+
+def leaderboard(
+    *,
+    min_resolved: int = 1,
+    ordering: str = "brier",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    topic: str | None = None,
+    basis: str | None = None,
+) -> QuerySet:
+    """One row per analyst with at least `min_resolved` scored predictions, as one grouped query."""
+    rate = F("base_rate")
+    return (
+        scored_predictions(since=since, until=until, topic=topic, basis=basis)
+        .values(analyst_slug=F("analyst__slug"), name=F("analyst__name"))
+        .annotate(
+            n_resolved=Count("id"),
+            brier=Avg(SQUARED_ERROR),
+            log_loss=Avg(LOG_LOSS_TERM),
+            base_rate=Avg(OUTCOME),
+        )
+        .annotate(
+            brier_skill=Case(
+                When(Q(base_rate__gt=0.0) & Q(base_rate__lt=1.0), then=Value(1.0) - F("brier") / (rate * (Value(1.0) - rate))),
+                default=None,
+                output_field=FloatField(),
+            )
+        )
+        .filter(n_resolved__gte=max(min_resolved, 1))
+        .order_by(LEADERBOARD_ORDERINGS[ordering], F("name").asc())
     )

@@ -109,6 +109,58 @@ def question_unresolve(*, question_id: int, reason: str, user=None, expected_ver
     )
 
 
+def question_create(*, data: dict, topics: list | None = None, user=None) -> Question:
+    with transaction.atomic():
+        question = Question.objects.create(**data)
+        if topics:
+            question.topics.set(topics)
+    return question
+
+
+def question_update(*, question_id: int, data: dict, topics: list | None = None, expected_version: int | None = None) -> Question:
+    """Edit a question; every edit moves its version on, and a stale `expected_version` loses."""
+    with transaction.atomic():
+        question = Question.objects.select_for_update().get(pk=question_id)
+        if expected_version is not None and question.version != expected_version:
+            raise StaleVersion(question.version)
+        for name, value in data.items():
+            setattr(question, name, value)
+        question.version += 1
+        question.save()
+        if topics is not None:
+            question.topics.set(topics)
+    return question
+
+
+def prediction_create(*, data: dict, user=None) -> Prediction:
+    """Record a forecast; a `phrase` prediction takes its probability from the phrase table."""
+    prediction = Prediction(**data, created_by=user)
+    if prediction.basis == Prediction.Basis.PHRASE and prediction.phrase is not None:
+        prediction.probability = prediction.phrase.probability
+    prediction.full_clean()
+    prediction.save()
+    return prediction
+
+
+def check_create(*, question: Question, due_at: dt.datetime, assigned_to=None) -> ResolutionCheck:
+    check, _ = ResolutionCheck.objects.get_or_create(
+        question=question, due_at=due_at, defaults={"assigned_to": assigned_to}
+    )
+    return check
+
+
+def check_snooze(*, check_id: int, until: dt.datetime) -> ResolutionCheck:
+    """"Not yet knowable; look again on DATE": the check waits until then."""
+    with transaction.atomic():
+        check = ResolutionCheck.objects.select_for_update().get(pk=check_id)
+        if check.status == ResolutionCheck.Status.DONE:
+            raise ValueError("This check is done; its question was resolved.")
+        check.status = ResolutionCheck.Status.SNOOZED
+        check.snoozed_until = until
+        check.save(update_fields=["status", "snoozed_until"])
+    return check
+
+
 # --- Seeds -----------------------------------------------------------------------------------------------------
 
 

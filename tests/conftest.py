@@ -27,3 +27,24 @@ def _required_services(request):
 @pytest.fixture
 def seeded(db):
     return seeds_load(directory=SEEDS_DIR)
+
+
+@pytest.fixture
+def api():
+    """api(role) → an APIClient authenticated by token as a new user of that role (None: anonymous)."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    from tests.factories import admin_user, analyst_user, reader_user
+
+    makers = {"reader": reader_user, "analyst": analyst_user, "admin": admin_user}
+
+    def make(role: str | None = None) -> APIClient:
+        client = APIClient()
+        if role is not None:
+            user = makers[role]()
+            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+            client.user = user
+        return client
+
+    return make

@@ -1,0 +1,22 @@
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+
+class RolePermission(BasePermission):
+    """Reads need the model's view permission (api-readers, analysts); each write names the permission it needs.
+
+    A viewset lists its writes in `write_permissions` ({action: "forecasts.add_question", …}); a write it does
+    not list is refused.
+    """
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        method = request.method.lower()
+        action_map = getattr(view, "action_map", None)
+        if method not in view.http_method_names or (action_map is not None and method not in action_map):
+            return True  # no such operation: let the view answer 405
+        if request.method in SAFE_METHODS:
+            return user.has_perm(view.read_permission)
+        required = getattr(view, "write_permissions", {}).get(view.action)
+        return bool(required) and user.has_perm(required)

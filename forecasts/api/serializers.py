@@ -1,0 +1,236 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from forecasts import scoring
+from forecasts.models import (
+    Analyst,
+    Outcome,
+    Prediction,
+    ProbabilityPhrase,
+    Question,
+    Resolution,
+    ResolutionCheck,
+    Source,
+    Topic,
+)
+
+User = get_user_model()
+
+
+class AnalystSerializer(serializers.ModelSerializer):
+    aliases = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+
+    class Meta:
+        model = Analyst
+        fields = ["slug", "name", "kind", "affiliation", "title", "aliases"]
+
+
+class SourceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "title", "publisher", "url", "published_at", "text"]
+
+
+class ResolutionSerializer(serializers.ModelSerializer):
+    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Resolution
+        fields = ["id", "outcome", "evidence", "evidence_url", "resolved_by", "resolved_at"]
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    topics = serializers.SlugRelatedField(slug_field="slug", queryset=Topic.objects.all(), many=True, required=False)
+    owner = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
+    )
+    status = serializers.CharField(read_only=True)
+    version = serializers.IntegerField(
+        required=False, help_text="On PATCH: the version you read; a stale one is refused with 409."
+    )
+
+    class Meta:
+        model = Question
+        fields = [
+            "id",
+            "key",
+            "title",
+            "resolution_criteria",
+            "topics",
+            "resolve_by",
+            "check_every",
+            "owner",
+            "status",
+            "outcome",
+            "version",
+            "created_at",
+        ]
+        read_only_fields = ["outcome", "created_at"]
+
+
+class QuestionDetailSerializer(QuestionSerializer):
+    resolutions = ResolutionSerializer(many=True, read_only=True)
+
+    class Meta(QuestionSerializer.Meta):
+        fields = [*QuestionSerializer.Meta.fields, "resolutions"]
+
+
+class ResolveSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    evidence = serializers.CharField(allow_blank=True, required=False, default="", max_length=20000)
+    evidence_url = serializers.URLField(allow_blank=True, required=False, default="", max_length=500)
+    version = serializers.IntegerField(min_value=1, help_text="The version you read; a stale one gives 409.")
+
+
+class UnresolveSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=20000)
+    version = serializers.IntegerField(min_value=1, required=False)
+
+
+class PredictionSerializer(serializers.ModelSerializer):
+    analyst = serializers.SlugRelatedField(slug_field="slug", queryset=Analyst.objects.all())
+    question = serializers.PrimaryKeyRelatedField(queryset=Question.objects.all())
+    source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), required=False, allow_null=True)
+    phrase = serializers.SlugRelatedField(
+        slug_field="phrase", queryset=ProbabilityPhrase.objects.all(), required=False, allow_null=True
+    )
+    probability = serializers.FloatField(min_value=0.0, max_value=1.0, required=False)
+    question_status = serializers.CharField(source="question.status", read_only=True)
+    outcome = serializers.CharField(source="question.outcome", read_only=True)
+
+    class Meta:
+        model = Prediction
+        fields = [
+            "id",
+            "analyst",
+            "question",
+            "source",
+            "quote",
+            "hedge_phrase",
+            "phrase",
+            "probability",
+            "basis",
+            "note",
+            "made_at",
+            "question_status",
+            "outcome",
+        ]
+
+    def validate(self, attrs):
+        basis, phrase = attrs.get("basis"), attrs.get("phrase")
+        errors = {}
+        if basis == Prediction.Basis.PHRASE:
+            if phrase is None:
+                errors["phrase"] = ["A phrase-based prediction needs a phrase from the phrase table."]
+        elif attrs.get("probability") is None:
+            errors["probability"] = ["Give a probability between 0 and 1 (or use basis 'phrase')."]
+        if basis == Prediction.Basis.JUDGED and not attrs.get("note", "").strip():
+            errors["note"] = ["Say why: a judged probability needs a note."]
+        source, quote = attrs.get("source"), attrs.get("quote", "")
+        if source and quote and source.text and quote not in source.text:
+            errors["quote"] = ["The quote does not occur verbatim in the source's normalized text."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class ResolutionCheckSerializer(serializers.ModelSerializer):
+    question = serializers.PrimaryKeyRelatedField(queryset=Question.objects.all())
+    assigned_to = serializers.SlugRelatedField(
+        slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = ResolutionCheck
+        fields = [
+            "id",
+            "question",
+            "due_at",
+            "assigned_to",
+            "status",
+            "notified_at",
+            "completed_at",
+            "snoozed_until",
+            "escalated_at",
+        ]
+        read_only_fields = ["status", "notified_at", "completed_at", "snoozed_until", "escalated_at"]
+        # The unique (question, due_at) pair is settled by the service's get_or_create.
+        validators = []
+
+
+class SnoozeSerializer(serializers.Serializer):
+    until = serializers.DateTimeField(help_text="When to look again.")
+
+
+class CalibrationQuerySerializer(serializers.Serializer):
+    bins = serializers.IntegerField(min_value=scoring.MIN_BINS, max_value=scoring.MAX_BINS, default=scoring.DEFAULT_BINS)
+    since = serializers.DateTimeField(required=False, help_text="Predictions made at or after (ISO 8601).")
+    until = serializers.DateTimeField(required=False, help_text="Predictions made before (ISO 8601).")
+    topic = serializers.SlugField(required=False)
+    basis = serializers.ChoiceField(choices=Prediction.Basis.choices, required=False)
+
+    def validate(self, attrs):
+        if attrs.get("since") and attrs.get("until") and attrs["since"] >= attrs["until"]:
+            raise serializers.ValidationError({"until": ["must be after since"]})
+        return attrs
+
+
+class LeaderboardQuerySerializer(CalibrationQuerySerializer):
+    bins = None
+    min_resolved = serializers.IntegerField(min_value=1, default=1)
+    ordering = serializers.ChoiceField(
+        choices=["brier", "-brier", "log_loss", "-log_loss", "brier_skill", "-brier_skill", "n_resolved", "-n_resolved", "name", "-name"],
+        default="brier",
+    )
+
+
+class CalibrationBinSerializer(serializers.Serializer):
+    lower = serializers.FloatField()
+    upper = serializers.FloatField()
+    n = serializers.IntegerField()
+    mean_probability = serializers.FloatField(allow_null=True)
+    observed_frequency = serializers.FloatField(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True)
+    ci_high = serializers.FloatField(allow_null=True)
+
+
+class DecompositionSerializer(serializers.Serializer):
+    reliability = serializers.FloatField(allow_null=True)
+    resolution = serializers.FloatField(allow_null=True)
+    uncertainty = serializers.FloatField(allow_null=True)
+    within_bin_variance = serializers.FloatField(allow_null=True)
+    within_bin_covariance = serializers.FloatField(allow_null=True)
+
+
+class CalibrationSerializer(serializers.Serializer):
+    analyst = serializers.CharField(help_text="The analyst's slug.")
+    n_resolved = serializers.IntegerField()
+    brier = serializers.FloatField(allow_null=True)
+    log_loss = serializers.FloatField(allow_null=True)
+    base_rate = serializers.FloatField(allow_null=True)
+    brier_skill = serializers.FloatField(allow_null=True)
+    bins = CalibrationBinSerializer(many=True)
+    decomposition = DecompositionSerializer()
+
+
+class LeaderboardRowSerializer(serializers.Serializer):
+    analyst = serializers.CharField(source="analyst_slug", help_text="The analyst's slug.")
+    name = serializers.CharField()
+    n_resolved = serializers.IntegerField()
+    brier = serializers.FloatField()
+    log_loss = serializers.FloatField()
+    brier_skill = serializers.FloatField(allow_null=True)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    password = serializers.CharField(style={"input_type": "password"})
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    token = serializers.CharField()
+
+
+class HealthSerializer(serializers.Serializer):
+    database = serializers.ChoiceField(choices=["ok", "unavailable"])
+    broker = serializers.ChoiceField(choices=["ok", "unavailable"])

@@ -1,0 +1,21 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from forecasts.api import views
+
+router = DefaultRouter()
+router.register("analysts", views.AnalystViewSet, basename="analyst")
+router.register("questions", views.QuestionViewSet, basename="question")
+router.register("predictions", views.PredictionViewSet, basename="prediction")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("checks", views.ResolutionCheckViewSet, basename="check")
+
+app_name = "api"
+urlpatterns = [
+    path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("calibration/", views.LeaderboardView.as_view(), name="leaderboard"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,283 @@
+"""The REST API of SPEC.md. Views validate, call one service or selector, and serialize."""
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Count, Prefetch
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import filters, generics, mixins, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from forecasts import csv_io, selectors, services
+from forecasts.api import serializers as s
+from forecasts.models import Analyst, Prediction, Question, Resolution, ResolutionCheck, Source
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def exception_handler(exc, context):
+    """Model validation and lost races become 400 and 409, never 500."""
+    if isinstance(exc, services.StaleVersion):
+        return Response({"detail": str(exc), "current_version": exc.current_version}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+    return drf_exception_handler(exc, context)
+
+
+def _validated_query(serializer_class, request) -> dict:
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
+class ObtainTokenView(ObtainAuthToken):
+    """Trade a username and password for an API token."""
+
+    @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenResponseSerializer}, auth=[])
+    def post(self, request, *args, **kwargs):
+        return super().post(request, *args, **kwargs)
+
+
+class AnalystViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Analyst.objects.prefetch_related("aliases").order_by("name")
+    serializer_class = s.AnalystSerializer
+    lookup_field = "slug"
+    read_permission = "forecasts.view_analyst"
+    filter_backends = [filters.SearchFilter, filters.OrderingFilter]
+    search_fields = ["name", "slug", "affiliation", "aliases__name"]
+    ordering_fields = ["name", "slug"]
+
+    @extend_schema(
+        parameters=[s.CalibrationQuerySerializer],
+        responses={200: s.CalibrationSerializer},
+        summary="One analyst's calibration: scores, every bin, and the five-term decomposition",
+    )
+    @action(detail=True, methods=["get"])
+    def calibration(self, request, slug=None):
+        analyst = get_object_or_404(Analyst, slug=slug)
+        query = _validated_query(s.CalibrationQuerySerializer, request)
+        report = selectors.calibration_for_analyst(analyst=analyst, **query)
+        payload = {**report.__dict__, "analyst": analyst.slug}
+        return Response(s.CalibrationSerializer(payload).data)
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[s.LeaderboardQuerySerializer],
+        summary="The leaderboard: every analyst with enough resolved predictions, scored",
+    )
+)
+class LeaderboardView(generics.ListAPIView):
+    serializer_class = s.LeaderboardRowSerializer
+    read_permission = "forecasts.view_analyst"
+    filter_backends = []
+
+    def get_queryset(self):
+        return selectors.leaderboard(**_validated_query(s.LeaderboardQuerySerializer, self.request))
+
+
+class QuestionFilter(django_filters.FilterSet):
+    STATUS_OUTCOMES = {"open": [""], "resolved": ["yes", "no"], "ambiguous": ["ambiguous"], "annulled": ["annulled"]}
+
+    status = django_filters.ChoiceFilter(choices=Question.Status.choices, method="filter_status")
+    topic = django_filters.CharFilter(field_name="topics__slug")
+    resolve_by_before = django_filters.IsoDateTimeFilter(field_name="resolve_by", lookup_expr="lt")
+    resolve_by_after = django_filters.IsoDateTimeFilter(field_name="resolve_by", lookup_expr="gte")
+    analyst = django_filters.CharFilter(field_name="predictions__analyst__slug", distinct=True)
+
+    class Meta:
+        model = Question
+        fields = ["status", "topic", "resolve_by_before", "resolve_by_after", "analyst", "key"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(outcome__in=self.STATUS_OUTCOMES[value])
+
+
+class QuestionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    read_permission = "forecasts.view_question"
+    write_permissions = {
+        "create": "forecasts.add_question",
+        "partial_update": "forecasts.change_question",
+        "resolve": "forecasts.add_resolution",
+        "unresolve": "forecasts.add_resolution",
+    }
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    filterset_class = QuestionFilter
+    search_fields = ["title", "resolution_criteria", "key"]
+    ordering_fields = ["resolve_by", "created_at", "id", "title"]
+    ordering = ["resolve_by", "id"]
+
+    def get_queryset(self):
+        questions = Question.objects.select_related("owner").prefetch_related("topics")
+        if self.action == "retrieve":
+            history = Resolution.objects.select_related("resolved_by").order_by("-resolved_at", "-id")
+            questions = questions.prefetch_related(Prefetch("resolutions", queryset=history))
+        return questions
+
+    def get_serializer_class(self):
+        return s.QuestionDetailSerializer if self.action == "retrieve" else s.QuestionSerializer
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        topics = data.pop("topics", [])
+        data.pop("version", None)
+        serializer.instance = services.question_create(data=data, topics=topics, user=self.request.user)
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        topics = data.pop("topics", None)
+        expected_version = data.pop("version", None)
+        serializer.instance = services.question_update(
+            question_id=serializer.instance.pk, data=data, topics=topics, expected_version=expected_version
+        )
+
+    def _judged(self, question_id: int) -> Response:
+        question = self.get_queryset().prefetch_related("resolutions").get(pk=question_id)
+        return Response(s.QuestionDetailSerializer(question).data)
+
+    @extend_schema(
+        request=s.ResolveSerializer,
+        responses={200: s.QuestionDetailSerializer, 409: OpenApiResponse(description="The version is stale.")},
+        summary="Resolve: append a judgement (yes, no, ambiguous, annulled) with evidence",
+    )
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        question = self.get_object()
+        body = s.ResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.question_resolve(
+            question_id=question.pk,
+            outcome=body.validated_data["outcome"],
+            evidence=body.validated_data["evidence"],
+            evidence_url=body.validated_data["evidence_url"],
+            user=request.user,
+            expected_version=body.validated_data["version"],
+        )
+        return self._judged(question.pk)
+
+    @extend_schema(
+        request=s.UnresolveSerializer,
+        responses={200: s.QuestionDetailSerializer, 409: OpenApiResponse(description="The version is stale.")},
+        summary="Un-resolve: append a row that reopens the question, with the reason",
+    )
+    @action(detail=True, methods=["post"])
+    def unresolve(self, request, pk=None):
+        question = self.get_object()
+        body = s.UnresolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if not question.outcome:
+            raise Conflict("The question is open already.")
+        services.question_unresolve(
+            question_id=question.pk,
+            reason=body.validated_data["reason"],
+            user=request.user,
+            expected_version=body.validated_data.get("version"),
+        )
+        return self._judged(question.pk)
+
+
+class PredictionFilter(django_filters.FilterSet):
+    analyst = django_filters.CharFilter(field_name="analyst__slug")
+    topic = django_filters.CharFilter(field_name="question__topics__slug")
+    status = django_filters.ChoiceFilter(choices=Question.Status.choices, method="filter_status")
+    made_after = django_filters.IsoDateTimeFilter(field_name="made_at", lookup_expr="gte")
+    made_before = django_filters.IsoDateTimeFilter(field_name="made_at", lookup_expr="lt")
+
+    class Meta:
+        model = Prediction
+        fields = ["analyst", "question", "source", "basis", "topic", "status", "made_after", "made_before"]
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(question__outcome__in=QuestionFilter.STATUS_OUTCOMES[value])
+
+
+class PredictionViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    queryset = Prediction.objects.select_related("analyst", "question", "phrase")
+    serializer_class = s.PredictionSerializer
+    read_permission = "forecasts.view_prediction"
+    write_permissions = {"create": "forecasts.add_prediction"}
+    filterset_class = PredictionFilter
+    search_fields = ["quote", "hedge_phrase", "analyst__name", "question__title"]
+    ordering_fields = ["made_at", "probability", "id"]
+    ordering = ["-made_at", "id"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.prediction_create(data=serializer.validated_data, user=self.request.user)
+
+    @extend_schema(
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+        summary="Every prediction (filters apply) with its question's outcome, as CSV in the import format",
+    )
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        predictions = self.filter_queryset(self.get_queryset())
+        response = StreamingHttpResponse(csv_io.predictions_export(predictions=predictions), content_type="text/csv")
+        response["Content-Disposition"] = 'attachment; filename="hindsight-predictions.csv"'
+        return response
+
+
+class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Source.objects.annotate(prediction_count=Count("predictions")).order_by("-published_at", "id")
+    serializer_class = s.SourceSerializer
+    read_permission = "forecasts.view_source"
+    search_fields = ["title", "publisher", "url"]
+    ordering_fields = ["published_at", "id"]
+
+
+class CheckFilter(django_filters.FilterSet):
+    assigned_to = django_filters.CharFilter(field_name="assigned_to__username")
+    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+
+    class Meta:
+        model = ResolutionCheck
+        fields = ["status", "question", "assigned_to", "due_before"]
+
+
+class ResolutionCheckViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+):
+    queryset = ResolutionCheck.objects.select_related("assigned_to")
+    serializer_class = s.ResolutionCheckSerializer
+    read_permission = "forecasts.view_resolutioncheck"
+    write_permissions = {"create": "forecasts.change_resolutioncheck", "snooze": "forecasts.change_resolutioncheck"}
+    filterset_class = CheckFilter
+    ordering_fields = ["due_at", "id"]
+    ordering = ["due_at", "id"]
+
+    def perform_create(self, serializer):
+        serializer.instance = services.check_create(**serializer.validated_data)
+
+    @extend_schema(
+        request=s.SnoozeSerializer,
+        responses={200: s.ResolutionCheckSerializer, 409: OpenApiResponse(description="The check is done.")},
+        summary="Snooze: not yet knowable; look again on the given date",
+    )
+    @action(detail=True, methods=["post"])
+    def snooze(self, request, pk=None):
+        check = self.get_object()
+        body = s.SnoozeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            check = services.check_snooze(check_id=check.pk, until=body.validated_data["until"])
+        except ValueError as exc:
+            raise Conflict(str(exc)) from None
+        return Response(s.ResolutionCheckSerializer(check).data)
+

@@ -1,0 +1,349 @@
+"""CSV import and export of forecasts (SPEC.md "CSV import").
+
+Import is all or nothing: every row is checked first and a bad row rejects the file with its line number and
+reason. Re-importing the same file adds nothing. Writes are bulk, in one transaction, so tens of thousands of
+rows take seconds.
+"""
+
+import csv
+import datetime as dt
+import hashlib
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import slugify
+
+from forecasts.models import (
+    Analyst,
+    AnalystAlias,
+    Outcome,
+    Prediction,
+    Question,
+    Resolution,
+    ResolutionCheck,
+    Source,
+)
+from forecasts.services import OPEN_CHECK_STATUSES
+
+REQUIRED_COLUMNS = ["analyst", "question", "probability", "made_at", "resolve_by", "outcome"]
+OPTIONAL_COLUMNS = ["question_key", "quote", "source_url", "hedge_phrase"]
+MAX_ERRORS = 50
+BATCH = 1000
+# Lookups by id are chunked: SQLite refuses statements with too many parameters.
+LOOKUP_CHUNK = 500
+
+
+class ImportRejected(Exception):
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        more = f" (and more; first {MAX_ERRORS} shown)" if len(errors) >= MAX_ERRORS else ""
+        super().__init__(f"nothing imported: {len(errors)} error(s){more}\n" + "\n".join(errors))
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        made = ", ".join(f"{n} {kind}" for kind, n in self.created.items() if n)
+        return f"{self.rows} rows read; " + (f"created {made}" if made else "nothing new")
+
+
+@dataclass
+class _Row:
+    line: int
+    analyst: str
+    question: str
+    question_key: str
+    probability: float
+    made_at: dt.datetime
+    resolve_by: dt.datetime
+    outcome: str
+    quote: str
+    source_url: str
+    hedge_phrase: str
+
+
+def _parse_when(value: str) -> dt.datetime | None:
+    value = value.strip()
+    when = parse_datetime(value)
+    if when is None:
+        day = parse_date(value)
+        if day is None:
+            return None
+        when = dt.datetime.combine(day, dt.time())
+    return when if timezone.is_aware(when) else timezone.make_aware(when, dt.timezone.utc)
+
+
+def question_key_for(text: str) -> str:
+    """A stable Question.key for a CSV question_key (or question text) that is not already a slug."""
+    text = text.strip()
+    if slugify(text) == text and len(text) <= 200:
+        return text
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+    return f"{slugify(text)[:180]}-{digest}".lstrip("-")
+
+
+def _parse_rows(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
+    reader = csv.DictReader(lines)
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if not header:
+        return [], ["line 1: the file is empty; expected a header row: " + ", ".join(REQUIRED_COLUMNS)]
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append("missing column(s) " + ", ".join(missing))
+        if unknown:
+            problems.append("unknown column(s) " + ", ".join(unknown))
+        return [], ["line 1: " + "; ".join(problems)]
+    reader.fieldnames = header
+    url_ok = URLValidator()
+    rows, errors = [], []
+    for raw in reader:
+        line = reader.line_num
+        if None in raw:
+            errors.append(f"line {line}: more fields than columns")
+            continue
+        cell = {key: (value or "").strip() for key, value in raw.items()}
+        if not any(cell.values()):
+            continue
+        problems = []
+        if not cell["analyst"]:
+            problems.append("analyst is empty")
+        if not cell["question"]:
+            problems.append("question is empty")
+        try:
+            probability = float(cell["probability"])
+            if not 0.0 <= probability <= 1.0:
+                problems.append(f"probability {cell['probability']!r} is not between 0 and 1")
+        except ValueError:
+            probability = None
+            problems.append(f"probability {cell['probability']!r} is not a number")
+        made_at, resolve_by = _parse_when(cell["made_at"]), _parse_when(cell["resolve_by"])
+        if made_at is None:
+            problems.append(f"made_at {cell['made_at']!r} is not a date (YYYY-MM-DD or ISO 8601)")
+        if resolve_by is None:
+            problems.append(f"resolve_by {cell['resolve_by']!r} is not a date (YYYY-MM-DD or ISO 8601)")
+        outcome = cell["outcome"].lower()
+        if outcome and outcome not in Outcome.values:
+            problems.append(f"outcome {cell['outcome']!r} is not one of yes, no, ambiguous, annulled or empty")
+        if cell.get("source_url"):
+            try:
+                url_ok(cell["source_url"])
+            except ValidationError:
+                problems.append(f"source_url {cell['source_url']!r} is not a URL")
+        if problems:
+            errors.append(f"line {line}: " + "; ".join(problems))
+        else:
+            rows.append(
+                _Row(
+                    line=line,
+                    analyst=cell["analyst"],
+                    question=cell["question"],
+                    question_key=question_key_for(cell.get("question_key") or cell["question"]),
+                    probability=probability,
+                    made_at=made_at,
+                    resolve_by=resolve_by,
+                    outcome=outcome,
+                    quote=cell.get("quote", ""),
+                    source_url=cell.get("source_url", ""),
+                    hedge_phrase=cell.get("hedge_phrase", "")[:100],
+                )
+            )
+        if len(errors) >= MAX_ERRORS:
+            break
+    return rows, errors
+
+
+def _check_outcomes_agree(rows: list[_Row]) -> list[str]:
+    first: dict[str, _Row] = {}
+    errors = []
+    for row in rows:
+        seen = first.setdefault(row.question_key, row)
+        if seen.outcome != row.outcome:
+            errors.append(
+                f"line {row.line}: outcome {row.outcome or '(empty)'!r} disagrees with line {seen.line} "
+                f"({seen.outcome or '(empty)'!r}) for the same question"
+            )
+    return errors
+
+
+def _chunks(items: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _analysts(names: set[str]) -> tuple[dict[str, Analyst], int]:
+    """Map each name to an analyst (by name, slug or alias, case-insensitive), creating the missing ones."""
+    found: dict[str, Analyst] = {}
+    lowered = {name.lower(): name for name in names}
+    for chunk in _chunks(list(lowered)):
+        for analyst in Analyst.objects.filter(Q(name__in=[lowered[n] for n in chunk]) | Q(slug__in=chunk)):
+            for key in (analyst.name.lower(), analyst.slug):
+                if key in lowered:
+                    found[lowered[key]] = analyst
+        for alias in AnalystAlias.objects.filter(name__in=[lowered[n] for n in chunk]).select_related("analyst"):
+            found[alias.name] = alias.analyst
+    # A case-insensitive match the exact lookups above missed ("bruce bennett").
+    for name in names - set(found):
+        match = Analyst.objects.filter(Q(name__iexact=name) | Q(aliases__name__iexact=name)).first()
+        if match:
+            found[name] = match
+    missing = sorted(names - set(found))
+    if missing:
+        taken = set(Analyst.objects.values_list("slug", flat=True))
+        new = []
+        for name in missing:
+            base = slugify(name)[:90] or "analyst"
+            slug, n = base, 2
+            while slug in taken:
+                slug, n = f"{base}-{n}", n + 1
+            taken.add(slug)
+            new.append(Analyst(name=name[:200], slug=slug))
+        Analyst.objects.bulk_create(new, batch_size=BATCH)
+        for analyst in Analyst.objects.filter(slug__in=[a.slug for a in new]):
+            found[analyst.name] = analyst
+    return found, len(missing)
+
+
+def forecasts_import(*, lines: Iterable[str], user=None) -> ImportReport:
+    """Import forecasts from CSV text lines; raises ImportRejected (nothing written) on any bad row."""
+    rows, errors = _parse_rows(lines)
+    errors += _check_outcomes_agree(rows)
+    if errors:
+        raise ImportRejected(errors[:MAX_ERRORS])
+    report = ImportReport(rows=len(rows))
+    if not rows:
+        return report
+
+    with transaction.atomic():
+        analysts, report.created["analysts"] = _analysts({row.analyst for row in rows})
+
+        urls = sorted({row.source_url for row in rows if row.source_url})
+        sources = {s.url: s for chunk in _chunks(urls) for s in Source.objects.filter(url__in=chunk)}
+        new_sources = [Source(title=url[:300], url=url) for url in urls if url not in sources]
+        Source.objects.bulk_create(new_sources, batch_size=BATCH)
+        sources.update({s.url: s for chunk in _chunks([s.url for s in new_sources]) for s in Source.objects.filter(url__in=chunk)})
+        report.created["sources"] = len(new_sources)
+
+        keys = sorted({row.question_key for row in rows})
+        questions = {q.key: q for chunk in _chunks(keys) for q in Question.objects.filter(key__in=chunk)}
+        first_row = {}
+        for row in rows:
+            first_row.setdefault(row.question_key, row)
+            if row.made_at < first_row[row.question_key].made_at:
+                first_row[row.question_key] = row
+        new_questions = [
+            Question(
+                key=key,
+                title=first_row[key].question[:300],
+                resolution_criteria=first_row[key].question,
+                resolve_by=first_row[key].resolve_by,
+                created_at=first_row[key].made_at,
+            )
+            for key in keys
+            if key not in questions
+        ]
+        Question.objects.bulk_create(new_questions, batch_size=BATCH)
+        questions.update({q.key: q for chunk in _chunks([q.key for q in new_questions]) for q in Question.objects.filter(key__in=chunk)})
+        report.created["questions"] = len(new_questions)
+
+        question_ids = [q.pk for q in questions.values()]
+        existing = set()
+        for chunk in _chunks(question_ids):
+            existing.update(
+                Prediction.objects.filter(question_id__in=chunk).values_list(
+                    "analyst_id", "question_id", "made_at", "probability", "quote"
+                )
+            )
+        new_predictions = []
+        for row in rows:
+            analyst, question = analysts[row.analyst], questions[row.question_key]
+            identity = (analyst.pk, question.pk, row.made_at, row.probability, row.quote)
+            if identity in existing:
+                continue
+            existing.add(identity)
+            new_predictions.append(
+                Prediction(
+                    analyst=analyst,
+                    question=question,
+                    source=sources.get(row.source_url),
+                    quote=row.quote,
+                    hedge_phrase=row.hedge_phrase,
+                    probability=row.probability,
+                    basis=Prediction.Basis.STATED,
+                    made_at=row.made_at,
+                    created_by=user,
+                )
+            )
+        Prediction.objects.bulk_create(new_predictions, batch_size=BATCH)
+        report.created["predictions"] = len(new_predictions)
+
+        # Outcomes: a question whose current outcome differs from the file's gets a new judgement appended.
+        now = timezone.now()
+        to_judge = {}
+        for key, row in first_row.items():
+            if row.outcome and questions[key].outcome != row.outcome:
+                to_judge[questions[key].pk] = row.outcome
+        Resolution.objects.bulk_create(
+            [
+                Resolution(question_id=pk, outcome=outcome, evidence="Imported from CSV.", resolved_by=user, resolved_at=now)
+                for pk, outcome in to_judge.items()
+            ],
+            batch_size=BATCH,
+        )
+        for outcome in set(to_judge.values()):
+            ids = [pk for pk, o in to_judge.items() if o == outcome]
+            for chunk in _chunks(ids):
+                Question.objects.filter(pk__in=chunk).update(outcome=outcome, version=F("version") + 1, updated_at=now)
+                ResolutionCheck.objects.filter(question_id__in=chunk, status__in=OPEN_CHECK_STATUSES).update(
+                    status=ResolutionCheck.Status.DONE, completed_at=now
+                )
+        report.created["resolutions"] = len(to_judge)
+    return report
+
+
+EXPORT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+
+def predictions_export(*, predictions) -> Iterator[str]:
+    """Predictions as CSV lines in the import format, so an export re-imports as nothing new."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow(EXPORT_COLUMNS)
+    yield flush()
+    rows = predictions.select_related("analyst", "question", "source").order_by("question_id", "made_at", "id")
+    for prediction in rows.iterator(chunk_size=2000):
+        question = prediction.question
+        writer.writerow(
+            [
+                prediction.analyst.slug,
+                question.title,
+                repr(prediction.probability),
+                prediction.made_at.isoformat(),
+                question.resolve_by.isoformat(),
+                question.outcome,
+                question.key,
+                prediction.quote,
+                prediction.source.url if prediction.source else "",
+                prediction.hedge_phrase,
+            ]
+        )
+        yield flush()
