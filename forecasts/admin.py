@@ -201,7 +201,7 @@ class PredictionAdmin(admin.ModelAdmin):
             except ImportRejected as exc:
                 errors = ["Nothing was imported.", *exc.errors]
             else:
-                self.message_user(request, f"{upload.name}: {report}.")
+                self.message_user(request, f"Imported {upload.name}: {report}.")
                 return redirect("admin:forecasts_prediction_changelist")
         context = {**self.admin_site.each_context(request), "form": form, "errors": errors, "title": "Import CSV"}
         return TemplateResponse(request, "admin/forecasts/prediction/import.html", context)

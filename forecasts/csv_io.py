@@ -9,13 +9,15 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
@@ -36,8 +38,6 @@ REQUIRED_COLUMNS = ["analyst", "question", "probability", "made_at", "resolve_by
 OPTIONAL_COLUMNS = ["question_key", "quote", "source_url", "hedge_phrase"]
 MAX_ERRORS = 50
 BATCH = 1000
-# Lookups by id are chunked: SQLite refuses statements with too many parameters.
-LOOKUP_CHUNK = 500
 
 
 class ImportRejected(Exception):
@@ -178,7 +178,17 @@ def _check_outcomes_agree(rows: list[_Row]) -> list[str]:
     return errors
 
 
-def _chunks(items: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
+def _max_params() -> int:
+    # SQLite refuses a statement with more parameters than its build allows (250,000 on a current one, 999 on
+    # an old one; Django assumes 999); PostgreSQL's protocol allows 65,535.
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 65_535
+
+
+def _chunks(items: list) -> Iterator[list]:
+    size = min(_max_params(), 20_000) - 10
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -186,19 +196,18 @@ def _chunks(items: list, size: int = LOOKUP_CHUNK) -> Iterator[list]:
 def _analysts(names: set[str]) -> tuple[dict[str, Analyst], int]:
     """Map each name to an analyst (by name, slug or alias, case-insensitive), creating the missing ones."""
     found: dict[str, Analyst] = {}
-    lowered = {name.lower(): name for name in names}
-    for chunk in _chunks(list(lowered)):
-        for analyst in Analyst.objects.filter(Q(name__in=[lowered[n] for n in chunk]) | Q(slug__in=chunk)):
-            for key in (analyst.name.lower(), analyst.slug):
-                if key in lowered:
-                    found[lowered[key]] = analyst
-        for alias in AnalystAlias.objects.filter(name__in=[lowered[n] for n in chunk]).select_related("analyst"):
-            found[alias.name] = alias.analyst
-    # A case-insensitive match the exact lookups above missed ("bruce bennett").
-    for name in names - set(found):
-        match = Analyst.objects.filter(Q(name__iexact=name) | Q(aliases__name__iexact=name)).first()
-        if match:
-            found[name] = match
+    by_lower = {name.lower(): name for name in names}
+    for chunk in _chunks(list(by_lower)):
+        matches = Analyst.objects.annotate(lower_name=Lower("name")).filter(
+            Q(lower_name__in=chunk) | Q(slug__in=chunk)
+        )
+        for analyst in matches:
+            for key in (analyst.lower_name, analyst.slug):
+                if key in by_lower:
+                    found[by_lower[key]] = analyst
+        aliases = AnalystAlias.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=chunk)
+        for alias in aliases.select_related("analyst"):
+            found.setdefault(by_lower[alias.lower_name], alias.analyst)
     missing = sorted(names - set(found))
     if missing:
         taken = set(Analyst.objects.values_list("slug", flat=True))

@@ -1,0 +1,201 @@
+import csv
+import io
+import math
+import random
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from forecasts.csv_io import ImportRejected, forecasts_import, predictions_export
+from forecasts.models import Analyst, Prediction, Question, Resolution, Source
+from tests.factories import admin_user
+
+pytestmark = pytest.mark.django_db
+HEADER = "analyst,question,probability,made_at,resolve_by,outcome,question_key,quote,source_url,hedge_phrase\n"
+GOOD = HEADER + (
+    "Bruce Bennet,Will NK troops fight in Kursk?,0.9,2024-10-22,2025-10-22,yes,kursk,,https://example.org/a,going to\n"
+    "Jane Analyst,Will NK troops fight in Kursk?,0.3,2024-10-23T10:00:00Z,2025-10-22,yes,kursk,,,\n"
+    "Jane Analyst,Will the war end in 2025?,0.2,2024-10-23,2025-12-31,no,,,,\n"
+    "Jane Analyst,Will Kim visit Moscow?,0.6,2024-11-01,2025-11-01,,,,,\n"
+)
+
+
+def _counts():
+    return {m.__name__: m.objects.count() for m in (Analyst, Question, Prediction, Resolution, Source)}
+
+
+def _write(tmp_path, text, name="f.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_import_creates_questions_predictions_and_outcomes(seeded, tmp_path, capsys):
+    before = _counts()
+    call_command("import_forecasts", _write(tmp_path, GOOD))
+
+    out = capsys.readouterr().out
+    assert "4 rows read; created 1 analysts, 1 sources, 3 questions, 4 predictions, 2 resolutions" in out
+    after = _counts()
+    assert after["Prediction"] - before["Prediction"] == 4
+    kursk = Question.objects.get(key="kursk")
+    assert kursk.outcome == "yes" and kursk.version == 2
+    assert kursk.predictions.count() == 2
+    # The alias of a seeded analyst finds him rather than making a new one.
+    assert kursk.predictions.get(probability=0.9).analyst.slug == "bruce-bennett"
+    assert Question.objects.get(title="Will Kim visit Moscow?").status == "open"
+    assert Question.objects.get(title="Will the war end in 2025?").outcome == "no"
+
+
+def test_reimporting_the_same_file_adds_nothing(db, tmp_path, capsys):
+    path = _write(tmp_path, GOOD)
+    call_command("import_forecasts", path)
+    first = _counts()
+    call_command("import_forecasts", path)
+
+    assert _counts() == first
+    assert capsys.readouterr().out.strip().endswith("nothing new.")
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("A,Q?,1.5,2024-01-01,2025-01-01,,,,,", "line 3: probability '1.5' is not between 0 and 1"),
+        ("A,Q?,abc,2024-01-01,2025-01-01,,,,,", "line 3: probability 'abc' is not a number"),
+        ("A,Q?,0.5,22/10/2024,2025-01-01,,,,,", "line 3: made_at '22/10/2024' is not a date"),
+        ("A,Q?,0.5,2024-01-01,soon,,,,,", "line 3: resolve_by 'soon' is not a date"),
+        ("A,Q?,0.5,2024-01-01,2025-01-01,maybe,,,,", "line 3: outcome 'maybe' is not one of"),
+        (",Q?,0.5,2024-01-01,2025-01-01,,,,,", "line 3: analyst is empty"),
+        ("A,Q?,0.5,2024-01-01,2025-01-01,,,,ftp:/x,", "line 3: source_url 'ftp:/x' is not a URL"),
+        ("A,Q?,0.5,2024-01-01,2025-01-01,,,,,,extra", "line 3: more fields than columns"),
+    ],
+)
+def test_a_bad_row_rejects_the_file_with_its_line_and_reason(db, tmp_path, row, message):
+    text = HEADER + "Good Analyst,Fine question?,0.5,2024-01-01,2025-01-01,,,,,\n" + row + "\n"
+
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_forecasts", _write(tmp_path, text))
+
+    assert message in str(excinfo.value)
+    assert "nothing imported" in str(excinfo.value)
+    assert _counts() == {"Analyst": 0, "Question": 0, "Prediction": 0, "Resolution": 0, "Source": 0}
+
+
+def test_rows_of_one_question_that_disagree_on_the_outcome_are_an_error(db):
+    text = HEADER + "A,Q?,0.5,2024-01-01,2025-01-01,yes,k,,,\nB,Q?,0.4,2024-01-01,2025-01-01,no,k,,,\n"
+    with pytest.raises(ImportRejected) as excinfo:
+        forecasts_import(lines=io.StringIO(text))
+    assert excinfo.value.errors == ["line 3: outcome 'no' disagrees with line 2 ('yes') for the same question"]
+    assert not Question.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "the file is empty"),
+        ("analyst,question,probability\n", "line 1: missing column(s) made_at, resolve_by, outcome"),
+        (HEADER.strip() + ",colour\n", "line 1: unknown column(s) colour"),
+    ],
+)
+def test_bad_headers_are_reported(db, text, message):
+    with pytest.raises(ImportRejected, match=message.replace("(", r"\(").replace(")", r"\)")):
+        forecasts_import(lines=io.StringIO(text))
+
+
+def test_command_errors_are_one_plain_line(db, tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_forecasts", str(tmp_path / "missing.csv"))
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(HEADER.encode() + "Jos\xe9,Q?,0.5,2024-01-01,2025-01-01,,,,,\n".encode("latin-1"))
+    with pytest.raises(CommandError, match="not UTF-8"):
+        call_command("import_forecasts", str(path))
+
+
+def test_export_reimports_as_nothing_new(seeded, tmp_path):
+    forecasts_import(lines=io.StringIO(GOOD))
+    exported = "".join(predictions_export(predictions=Prediction.objects.all()))
+    before = _counts()
+
+    report = forecasts_import(lines=io.StringIO(exported))
+
+    assert report.rows == Prediction.objects.count() == 10
+    assert _counts() == before
+    assert str(report).endswith("nothing new")
+
+
+def test_imported_numbers_equal_an_independent_computation(api, db):
+    """Scores of imported data against SPEC.md's formulas written out here, not scoring.py."""
+    rng = random.Random(3)
+    rows = []
+    for i in range(300):
+        analyst = f"Expert {i % 4}"
+        p = round(rng.random(), 3)
+        outcome = rng.choice(["yes", "no", "no", "ambiguous", ""])
+        rows.append([analyst, f"Question {i}?", p, "2024-01-01", "2025-01-01", outcome])
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([["analyst", "question", "probability", "made_at", "resolve_by", "outcome"], *rows])
+    forecasts_import(lines=io.StringIO(buffer.getvalue()))
+    client = api("reader")
+
+    for expert in range(4):
+        scored = [(r[2], 1 if r[5] == "yes" else 0) for r in rows if r[0] == f"Expert {expert}" and r[5] in ("yes", "no")]
+        n = len(scored)
+        brier = sum((p - o) ** 2 for p, o in scored) / n
+        log_loss = -sum(math.log(min(max(p, 0.001), 0.999) if o else 1 - min(max(p, 0.001), 0.999)) for p, o in scored) / n
+        rate = sum(o for _, o in scored) / n
+        body = client.get(f"/api/v1/analysts/expert-{expert}/calibration/").json()
+        assert body["n_resolved"] == n
+        assert body["brier"] == pytest.approx(brier, abs=1e-12)
+        assert body["log_loss"] == pytest.approx(log_loss, abs=1e-12)
+        assert body["brier_skill"] == pytest.approx(1 - brier / (rate * (1 - rate)), abs=1e-12)
+
+
+def test_import_query_count_does_not_grow_with_rows(db):
+    def file(n, offset):
+        lines = [HEADER.strip()]
+        lines += [f"Expert {offset + i % 7},Q {offset + i}?,0.{i % 9 + 1},2024-01-01,2025-01-01,{'yes' if i % 2 else 'no'},,,," for i in range(n)]
+        return io.StringIO("\n".join(lines) + "\n")
+
+    with CaptureQueriesContext(connection) as small:
+        forecasts_import(lines=file(50, 0))
+    with CaptureQueriesContext(connection) as large:
+        forecasts_import(lines=file(1500, 10_000))
+    assert Prediction.objects.count() == 1550
+
+    def reads_and_updates(queries):
+        return [q["sql"].split()[0] for q in queries.captured_queries if not q["sql"].startswith("INSERT")]
+
+    # Lookups and updates are the same few whatever the size; inserts are bulk, in batches.
+    assert len(reads_and_updates(large)) == len(reads_and_updates(small))
+    assert len(large) < 100
+
+
+def test_admin_upload_page(client, seeded):
+    client.force_login(admin_user())
+    url = reverse("admin:forecasts_prediction_import")
+    assert client.get(url).status_code == 200
+    assert 'href="/admin/forecasts/prediction/import/"' in client.get(reverse("admin:forecasts_prediction_changelist")).content.decode()
+
+    bad = SimpleUploadedFile("bad.csv", (HEADER + "A,Q?,1.5,2024-01-01,2025-01-01,,,,,\n").encode())
+    page = client.post(url, {"file": bad})
+    assert page.status_code == 200
+    assert "line 2: probability &#x27;1.5&#x27; is not between 0 and 1" in page.content.decode()
+    assert Prediction.objects.count() == 6
+
+    good = SimpleUploadedFile("good.csv", GOOD.encode())
+    response = client.post(url, {"file": good}, follow=True)
+    assert response.redirect_chain[-1][0] == reverse("admin:forecasts_prediction_changelist")
+    assert "Imported good.csv: 4 rows read" in response.content.decode()
+    assert Prediction.objects.count() == 10
+
+
+def test_admin_upload_is_refused_to_readers(client, seeded):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_staff=True, groups=["api-readers"]))
+    assert client.get(reverse("admin:forecasts_prediction_import")).status_code == 403

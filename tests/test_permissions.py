@@ -1,0 +1,108 @@
+"""Every API endpoint and method × anonymous, api-reader, analyst, admin, with the expected status."""
+
+import pytest
+
+from forecasts.models import Question, ResolutionCheck
+from tests.factories import reader_user
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1/"
+ROLES = ["anonymous", "reader", "analyst", "admin"]
+
+
+@pytest.fixture
+def ids(seeded):
+    question = Question.objects.get(key="nk-elite-pushback")
+    check = ResolutionCheck.objects.create(question=question, due_at=question.resolve_by)
+    return {"q": question.pk, "check": check.pk, "source": question.predictions.get().source_id}
+
+
+def _bodies(ids):
+    return {
+        "question": {"title": "Will it rain?", "resolution_criteria": "YES if so.", "resolve_by": "2026-01-01T00:00:00Z"},
+        "patch": {"title": "Renamed"},
+        "resolve": {"outcome": "no", "evidence": "none", "version": 1},
+        "unresolve": {"reason": "retracted"},
+        "prediction": {
+            "analyst": "andrew-yeo",
+            "question": ids["q"],
+            "probability": 0.3,
+            "basis": "stated",
+            "made_at": "2024-11-01T00:00:00Z",
+        },
+        "check": {"question": ids["q"], "due_at": "2027-01-01T00:00:00Z"},
+        "snooze": {"until": "2027-01-01T00:00:00Z"},
+    }
+
+
+# (method, path, body key, expected status for anonymous, reader, analyst, admin)
+MATRIX = [
+    ("get", "analysts/", None, (401, 200, 200, 200)),
+    ("get", "analysts/bruce-bennett/", None, (401, 200, 200, 200)),
+    ("get", "analysts/bruce-bennett/calibration/", None, (401, 200, 200, 200)),
+    ("post", "analysts/", None, (401, 405, 405, 405)),
+    ("get", "calibration/", None, (401, 200, 200, 200)),
+    ("get", "questions/", None, (401, 200, 200, 200)),
+    ("post", "questions/", "question", (401, 403, 201, 201)),
+    ("get", "questions/{q}/", None, (401, 200, 200, 200)),
+    ("patch", "questions/{q}/", "patch", (401, 403, 200, 200)),
+    ("put", "questions/{q}/", "patch", (401, 405, 405, 405)),
+    ("delete", "questions/{q}/", None, (401, 405, 405, 405)),
+    ("post", "questions/{q}/resolve/", "resolve", (401, 403, 200, 200)),
+    ("post", "questions/{q}/unresolve/", "unresolve", (401, 403, 409, 409)),
+    ("get", "predictions/", None, (401, 200, 200, 200)),
+    ("post", "predictions/", "prediction", (401, 403, 201, 201)),
+    ("get", "predictions/export/", None, (401, 200, 200, 200)),
+    ("get", "sources/", None, (401, 200, 200, 200)),
+    ("get", "sources/{source}/", None, (401, 200, 200, 200)),
+    ("post", "sources/", None, (401, 405, 405, 405)),
+    ("get", "checks/", None, (401, 200, 200, 200)),
+    ("post", "checks/", "check", (401, 403, 201, 201)),
+    ("get", "checks/{check}/", None, (401, 200, 200, 200)),
+    ("post", "checks/{check}/snooze/", "snooze", (401, 403, 200, 200)),
+    ("get", "schema/", None, (200, 200, 200, 200)),  # the contract is public; the data is not
+    ("get", "docs/", None, (200, 200, 200, 200)),
+]
+
+
+@pytest.mark.parametrize("method, path, body, expected", MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+@pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLES)
+def test_permission_matrix(api, ids, method, path, body, expected, role_index):
+    role = ROLES[role_index]
+    client = api(None if role == "anonymous" else role)
+    kwargs = {"format": "json", "data": _bodies(ids)[body]} if body else {}
+
+    response = getattr(client, method)(API + path.format(**ids), **kwargs)
+
+    assert response.status_code == expected[role_index], getattr(response, "data", response)
+
+
+def test_token_endpoint_is_open_to_anonymous(api, db):
+    reader_user(username="someone")
+    response = api().post(f"{API}auth/token/", {"username": "someone", "password": "pass-word-123"}, format="json")
+    assert response.status_code == 200
+
+
+def test_user_without_a_role_can_read_nothing(api, db):
+    from rest_framework.authtoken.models import Token
+
+    from tests.factories import UserFactory
+
+    client = api()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
+    assert client.get(f"{API}analysts/").status_code == 403
+
+
+def test_session_auth_needs_csrf_for_writes(db, seeded):
+    from django.test import Client
+
+    from tests.factories import analyst_user
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(analyst_user())
+    assert client.get(f"{API}questions/").status_code == 200
+    response = client.post(
+        f"{API}questions/", {"title": "t", "resolution_criteria": "c", "resolve_by": "2026-01-01T00:00:00Z"}
+    )
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
