@@ -7,6 +7,7 @@ from forecasts.views import healthz
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("forecasts.api.urls")),
+    path("api-auth/", include("rest_framework.urls")),  # log in and out of the browsable API
     path("healthz", healthz, name="healthz"),
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]
