@@ -137,21 +137,48 @@ EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None  # with the file-based backend
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Hindsight <hindsight@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Admin", addr) for addr in env_list("ADMINS", [])]
 
-# Celery: Redis is the broker when REDIS_URL is set.
+# Celery: Redis is the broker when REDIS_URL is set. Without it (a laptop), the broker is a folder in the
+# project (kombu's filesystem transport), so `make run` runs the real worker and beat with no outside service.
 REDIS_URL = env_str("REDIS_URL")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_DIR = Path(env_str("CELERY_BROKER_DIR") or BASE_DIR / ".broker")
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # Unacknowledged tasks (acks_late) come back after this; task retry back-off stays well below it.
+        "visibility_timeout": 3600,
+        "socket_timeout": 3,
+        "socket_connect_timeout": 3,
+    }
+else:
+    CELERY_BROKER_DIR.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR),
+        "data_folder_out": str(CELERY_BROKER_DIR),
+        "store_processed": False,
+    }
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not REDIS_URL)
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_ACKS_LATE = True
+# A worker killed mid-task hands the task back to the broker instead of dropping it.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_timeout": 3, "socket_connect_timeout": 3}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up after a few seconds when the broker is down: the database, not the broker, holds the
+# truth, and the next sweep catches up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+
+# Resolution checks: a check pending this many days after it was sent is escalated to the admins.
+CHECK_GRACE_DAYS = env_int("CHECK_GRACE_DAYS", 7)
 
 REST_FRAMEWORK = {
     # Token first, so that a request without credentials gets 401 with a WWW-Authenticate header.

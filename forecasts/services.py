@@ -142,25 +142,6 @@ def prediction_create(*, data: dict, user=None) -> Prediction:
     return prediction
 
 
-def check_create(*, question: Question, due_at: dt.datetime, assigned_to=None) -> ResolutionCheck:
-    check, _ = ResolutionCheck.objects.get_or_create(
-        question=question, due_at=due_at, defaults={"assigned_to": assigned_to}
-    )
-    return check
-
-
-def check_snooze(*, check_id: int, until: dt.datetime) -> ResolutionCheck:
-    """"Not yet knowable; look again on DATE": the check waits until then."""
-    with transaction.atomic():
-        check = ResolutionCheck.objects.select_for_update().get(pk=check_id)
-        if check.status == ResolutionCheck.Status.DONE:
-            raise ValueError("This check is done; its question was resolved.")
-        check.status = ResolutionCheck.Status.SNOOZED
-        check.snoozed_until = until
-        check.save(update_fields=["status", "snoozed_until"])
-    return check
-
-
 # --- Seeds -----------------------------------------------------------------------------------------------------
 
 

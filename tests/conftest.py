@@ -18,10 +18,27 @@ def skip_or_fail(reason: str) -> None:
     pytest.skip(reason)
 
 
+# Tests that need Redis use this server (a database number of its own, flushed by the tests).
+TEST_REDIS_URL = os.environ.get("HINDSIGHT_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_reachable(url: str) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2).ping())
+    except (redis.RedisError, OSError):
+        return False
+
+
 @pytest.fixture(autouse=True)
 def _required_services(request):
-    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+    needs_postgres = request.node.get_closest_marker("postgres") or request.node.get_closest_marker("worker")
+    if needs_postgres and connection.vendor != "postgresql":
         skip_or_fail("needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/hindsight")
+    needs_redis = request.node.get_closest_marker("redis") or request.node.get_closest_marker("worker")
+    if needs_redis and not redis_reachable(TEST_REDIS_URL):
+        skip_or_fail(f"needs Redis at {TEST_REDIS_URL} (set HINDSIGHT_TEST_REDIS_URL)")
 
 
 @pytest.fixture

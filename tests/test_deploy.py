@@ -32,8 +32,9 @@ def _programs(service: str) -> list[list[str]]:
 def test_compose_has_the_five_services_with_health_checks():
     services = COMPOSE["services"]
     assert set(services) == {"postgres", "redis", "web", "worker", "beat"}
-    for name in ("postgres", "redis", "web"):
+    for name in ("postgres", "redis", "web", "worker"):
         assert "healthcheck" in services[name], name
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
     for name in APP_SERVICES:
         assert services[name]["build"] == "."
         assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
@@ -55,6 +56,9 @@ def test_every_command_a_service_runs_exists(service):
             app = importlib.import_module(program[program.index("-A") + 1]).celery_app
             assert app.main == "hindsight"
             assert program[program.index("-A") + 2] in {"worker", "beat"}
+            if program[program.index("-A") + 2] == "beat":
+                # beat's scheduler comes from the settings: the database one, editable in the admin
+                assert settings.CELERY_BEAT_SCHEDULER == "django_celery_beat.schedulers:DatabaseScheduler"
         else:
             pytest.fail(f"{service} runs {program[0]}, which this test does not know")
 

@@ -14,7 +14,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from forecasts import csv_io, selectors, services
+from forecasts import checks, csv_io, selectors, services
 from forecasts.api import serializers as s
 from forecasts.models import Analyst, Prediction, Question, Resolution, ResolutionCheck, Source
 
@@ -263,7 +263,7 @@ class ResolutionCheckViewSet(
     ordering = ["due_at", "id"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.check_create(**serializer.validated_data)
+        serializer.instance = checks.check_create(**serializer.validated_data)
 
     @extend_schema(
         request=s.SnoozeSerializer,
@@ -276,7 +276,7 @@ class ResolutionCheckViewSet(
         body = s.SnoozeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            check = services.check_snooze(check_id=check.pk, until=body.validated_data["until"])
+            check = checks.check_snooze(check_id=check.pk, until=body.validated_data["until"])
         except ValueError as exc:
             raise Conflict(str(exc)) from None
         return Response(s.ResolutionCheckSerializer(check).data)
