@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from forecasts.views import healthz
 
@@ -9,5 +8,5 @@ urlpatterns = [
     path("api/v1/", include("forecasts.api.urls")),
     path("api-auth/", include("rest_framework.urls")),  # log in and out of the browsable API
     path("healthz", healthz, name="healthz"),
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    path("", include("forecasts.urls")),
 ]

@@ -145,25 +145,25 @@ def _question_line(check: ResolutionCheck, now: dt.datetime) -> str:
 def checks_notify(*, now: dt.datetime | None = None) -> dict[str, int]:
     """Email each assignee one digest of their new checks; return {username: checks in the email}.
 
-    Per assignee, the unnotified checks are locked (skipping rows another copy holds), mailed, and marked in
-    one transaction: a failed email rolls back and leaves them for the retry or the next sweep.
+    Per assignee, in one transaction: take the assignee's row lock (skipping an assignee another copy is
+    mailing right now), read the unnotified checks, mail them, mark them. Locking the checks themselves with
+    SKIP LOCKED would not do: two copies could each lock part of the set and send two emails. A failed email
+    rolls back and leaves the checks for the retry or the next sweep.
     """
     now = now or timezone.now()
+    User = get_user_model()
     sent: dict[str, int] = {}
     unnotified = ResolutionCheck.objects.filter(
         status=ResolutionCheck.Status.PENDING, notified_at__isnull=True, assigned_to__isnull=False
     )
     for user_id in sorted(set(unnotified.values_list("assigned_to_id", flat=True))):
         with transaction.atomic():
-            checks = list(
-                unnotified.filter(assigned_to_id=user_id)
-                .select_for_update(skip_locked=True, of=("self",))
-                .select_related("question", "assigned_to")
-                .order_by("due_at", "pk")
-            )
+            user = User.objects.select_for_update(skip_locked=True).filter(pk=user_id).first()
+            if user is None:
+                continue  # another notifier holds this assignee
+            checks = list(unnotified.filter(assigned_to_id=user_id).select_related("question").order_by("due_at", "pk"))
             if not checks:
                 continue
-            user = checks[0].assigned_to
             if user.email:
                 lines = "\n".join(_question_line(check, now) for check in checks)
                 send_mail(

@@ -1,7 +1,11 @@
+import datetime as dt
+
 from django import forms
 from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 
-from forecasts.models import Prediction, Resolution
+from forecasts.models import Outcome, Prediction, Question, Resolution, Topic
 
 
 class PredictionForm(forms.ModelForm):
@@ -46,3 +50,93 @@ class CsvImportForm(forms.Form):
         if upload.size > settings.CSV_IMPORT_MAX_BYTES:
             raise forms.ValidationError(f"The file is larger than {settings.CSV_IMPORT_MAX_BYTES // 1_000_000} MB.")
         return upload
+
+
+class ResolveForm(forms.Form):
+    outcome = forms.ChoiceField(choices=Outcome.choices, widget=forms.RadioSelect)
+    evidence = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=20_000,
+        help_text="What happened, and how you know it. Required: a judgement without evidence cannot be checked.",
+    )
+    evidence_url = forms.URLField(required=False, max_length=500, label="Evidence URL", assume_scheme="https")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class UnresolveForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=20_000, help_text="Why it is reopened.")
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+class SnoozeForm(forms.Form):
+    until = forms.DateField(
+        widget=forms.DateInput(attrs={"type": "date"}),
+        label="Look again on",
+        help_text="Not yet knowable: the check comes back on this date.",
+    )
+
+    def clean_until(self):
+        until = self.cleaned_data["until"]
+        if until <= timezone.localdate():
+            raise forms.ValidationError("Choose a date after today.")
+        if until > timezone.localdate() + dt.timedelta(days=3 * 366):
+            raise forms.ValidationError("Choose a date within three years.")
+        return until
+
+    def clean(self):
+        cleaned = super().clean()
+        if "until" in cleaned:
+            cleaned["until_datetime"] = timezone.make_aware(dt.datetime.combine(cleaned["until"], dt.time(9, 0)))
+        return cleaned
+
+
+class QuestionFilterForm(forms.Form):
+    STATUS_OUTCOMES = {"open": [""], "resolved": ["yes", "no"], "ambiguous": ["ambiguous"], "annulled": ["annulled"]}
+    DUE_CHOICES = [("", "Any time"), ("overdue", "Past resolve-by, still open"), ("upcoming", "Not yet due")]
+
+    q = forms.CharField(required=False, label="Search", max_length=200)
+    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Question.Status.choices])
+    topic = forms.ModelChoiceField(
+        required=False, queryset=Topic.objects.order_by("name"), to_field_name="slug", empty_label="Any topic"
+    )
+    due = forms.ChoiceField(required=False, choices=DUE_CHOICES)
+
+    def filter(self, questions, *, now):
+        data = self.cleaned_data
+        if data.get("q"):
+            term = data["q"]
+            questions = questions.filter(
+                Q(title__icontains=term)
+                | Q(resolution_criteria__icontains=term)
+                | Q(pk__in=Prediction.objects.filter(Q(quote__icontains=term) | Q(analyst__name__icontains=term)).values("question_id"))
+            )
+        if data.get("status"):
+            questions = questions.filter(outcome__in=self.STATUS_OUTCOMES[data["status"]])
+        if data.get("topic"):
+            questions = questions.filter(topics=data["topic"])
+        if data.get("due") == "overdue":
+            questions = questions.filter(outcome="", resolve_by__lte=now)
+        elif data.get("due") == "upcoming":
+            questions = questions.filter(resolve_by__gt=now)
+        return questions
+
+
+class LeaderboardForm(forms.Form):
+    ORDERINGS = [
+        ("brier", "Brier (best first)"),
+        ("-brier", "Brier (worst first)"),
+        ("log_loss", "Log loss (best first)"),
+        ("-brier_skill", "Skill (best first)"),
+        ("-n_resolved", "Most resolved"),
+        ("name", "Name"),
+    ]
+    DEFAULTS = {"min_resolved": 1, "ordering": "brier"}
+
+    min_resolved = forms.IntegerField(min_value=1, max_value=1_000_000, initial=1, required=False, label="At least resolved")
+    ordering = forms.ChoiceField(choices=ORDERINGS, required=False, label="Sort by")
+
+    def clean(self):
+        cleaned = super().clean()
+        cleaned["min_resolved"] = cleaned.get("min_resolved") or 1
+        cleaned["ordering"] = cleaned.get("ordering") or "brier"
+        return cleaned

@@ -32,6 +32,9 @@ class Source(models.Model):
             models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique_when_set"),
         ]
 
+    def get_absolute_url(self) -> str:
+        return reverse("source-detail", args=[self.pk])
+
     def __str__(self) -> str:
         when = f" ({self.published_at:%Y-%m-%d})" if self.published_at else ""
         return f"{self.publisher + ': ' if self.publisher else ''}{self.title}{when}"
@@ -66,6 +69,9 @@ class Analyst(models.Model):
         if not self.slug:
             self.slug = slugify(self.name)[:100]
         super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("analyst-detail", args=[self.slug])
 
 
 class AnalystAlias(models.Model):
@@ -148,7 +154,7 @@ class Question(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:forecasts_question_change", args=[self.pk])
+        return reverse("question-detail", args=[self.pk])
 
     def save(self, *args, **kwargs):
         if not self.key:

@@ -37,3 +37,39 @@ def normalize_text(raw: str) -> str:
         if paragraph:
             mended.append(paragraph)
     return "\n\n".join(mended) + "\n"
+
+
+def quote_context(text: str, quote: str, chars: int = 160) -> tuple[str, str, str] | None:
+    """(before, quote, after) around the first place `quote` stands in `text`, cut at word boundaries."""
+    if not quote or not text:
+        return None
+    start = text.find(quote)
+    if start < 0:
+        return None
+    end = start + len(quote)
+    before = text[max(0, start - chars) : start]
+    after = text[end : end + chars]
+    if start - chars > 0 and " " in before:
+        before = "…" + before[before.index(" ") + 1 :]
+    if end + chars < len(text) and " " in after:
+        after = after[: after.rindex(" ")] + "…"
+    # Keep the context inside the quote's paragraph.
+    before = before.rsplit("\n\n", 1)[-1]
+    after = after.split("\n\n", 1)[0]
+    return before, quote, after
+
+
+def quote_spans(text: str, quotes: list[tuple[str, object]]) -> list[tuple[int, int, object]]:
+    """Non-overlapping (start, end, tag) spans where each quote stands in `text`, in order; unfound quotes are dropped."""
+    spans = []
+    for quote, tag in quotes:
+        start = text.find(quote) if quote else -1
+        if start >= 0:
+            spans.append((start, start + len(quote), tag))
+    spans.sort(key=lambda span: (span[0], -span[1]))
+    kept, last_end = [], 0
+    for start, end, tag in spans:
+        if start >= last_end:
+            kept.append((start, end, tag))
+            last_end = end
+    return kept

@@ -1,11 +1,38 @@
+"""The analysts' pages. Views validate, call one service or selector, and render; no scoring here."""
+
 import os
 
 import redis
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.db.models import Count, Prefetch, Q
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+
+from forecasts import charts, checks, selectors, services
+from forecasts.forms import LeaderboardForm, QuestionFilterForm, ResolveForm, SnoozeForm, UnresolveForm
+from forecasts.models import Analyst, Prediction, Question, Resolution, ResolutionCheck, Source
+from forecasts.text import quote_context, quote_spans
+
+VIEW = "forecasts.view_question"
+OPEN_CHECKS = (ResolutionCheck.Status.PENDING, ResolutionCheck.Status.ESCALATED)
+
+
+def _reader(view):
+    """Logged in (else to the login page) and allowed to read (else 403)."""
+    return login_required(permission_required(VIEW, raise_exception=True)(view))
+
+
+# --- health ---------------------------------------------------------------------------------------------------
 
 
 def _database_ok() -> bool:
@@ -36,3 +63,231 @@ def healthz(request):
     database = _database_ok()
     body = {"database": "ok" if database else "unavailable", "broker": "ok" if _broker_ok() else "unavailable"}
     return JsonResponse(body, status=200 if database else 503)
+
+
+# --- dashboard ------------------------------------------------------------------------------------------------
+
+
+def _with_overdue(items, now):
+    for check in items:
+        check.days_overdue = max((now - check.due_at).days, 0)
+    return items
+
+
+@_reader
+def dashboard(request):
+    now = timezone.now()
+    my_checks = _with_overdue(
+        list(
+            ResolutionCheck.objects.filter(assigned_to=request.user, status__in=OPEN_CHECKS)
+            .select_related("question")
+            .order_by("due_at", "pk")
+        ),
+        now,
+    )
+    recent = (
+        Resolution.objects.exclude(outcome=Resolution.REOPENED)
+        .select_related("question", "resolved_by")
+        .order_by("-resolved_at", "-pk")[:8]
+    )
+    figures = Question.objects.aggregate(
+        open=Count("pk", filter=Q(outcome="")),
+        due=Count("pk", filter=Q(outcome="", resolve_by__lte=now)),
+        resolved=Count("pk", filter=Q(outcome__in=["yes", "no"])),
+    )
+    figures["predictions"] = Prediction.objects.count()
+    figures["my_checks"] = len(my_checks)
+    figures["snoozed"] = ResolutionCheck.objects.filter(assigned_to=request.user, status="snoozed").count()
+    return render(request, "forecasts/dashboard.html", {"my_checks": my_checks, "recent": recent, "figures": figures})
+
+
+# --- questions ------------------------------------------------------------------------------------------------
+
+
+@_reader
+def question_list(request):
+    form = QuestionFilterForm(request.GET or None)
+    questions = Question.objects.prefetch_related("topics").annotate(prediction_count=Count("predictions"))
+    if form.is_valid():
+        questions = form.filter(questions, now=timezone.now())
+    page = Paginator(questions.order_by("resolve_by", "pk"), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "forecasts/question_list.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+def _question_page(request, question_id: int, *, resolve_form=None, unresolve_form=None, snooze_form=None, status=200):
+    question = get_object_or_404(
+        Question.objects.select_related("owner").prefetch_related(
+            "topics",
+            Prefetch("predictions", queryset=Prediction.objects.select_related("analyst", "source", "phrase")),
+            Prefetch("resolutions", queryset=Resolution.objects.select_related("resolved_by").order_by("-resolved_at", "-pk")),
+        ),
+        pk=question_id,
+    )
+    predictions = list(question.predictions.all())
+    for prediction in predictions:
+        prediction.context = quote_context(prediction.source.text, prediction.quote) if prediction.source else None
+    open_check = (
+        question.checks.filter(status__in=[*OPEN_CHECKS, ResolutionCheck.Status.SNOOZED]).order_by("-due_at").first()
+    )
+    user = request.user
+    context = {
+        "question": question,
+        "predictions": predictions,
+        "history": list(question.resolutions.all()),
+        "open_check": open_check,
+        "can_resolve": user.has_perm("forecasts.add_resolution"),
+        "can_snooze": user.has_perm("forecasts.change_resolutioncheck"),
+        "resolve_form": resolve_form or ResolveForm(initial={"version": question.version}),
+        "unresolve_form": unresolve_form or UnresolveForm(initial={"version": question.version}),
+        "snooze_form": snooze_form or SnoozeForm(),
+    }
+    return render(request, "forecasts/question_detail.html", context, status=status)
+
+
+@_reader
+def question_detail(request, question_id: int):
+    return _question_page(request, question_id)
+
+
+@login_required
+@permission_required("forecasts.add_resolution", raise_exception=True)
+@require_POST
+def question_resolve(request, question_id: int):
+    question = get_object_or_404(Question, pk=question_id)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return _question_page(request, question.pk, resolve_form=form, status=400)
+    try:
+        services.question_resolve(
+            question_id=question.pk,
+            outcome=form.cleaned_data["outcome"],
+            evidence=form.cleaned_data["evidence"],
+            evidence_url=form.cleaned_data["evidence_url"],
+            user=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except services.StaleVersion:
+        messages.warning(
+            request,
+            "Someone resolved or edited this question meanwhile. Nothing was saved: read what it says now, "
+            "and resolve again if you still disagree.",
+        )
+        return _question_page(request, question.pk, status=409)
+    messages.success(request, f"Resolved “{question.title}” as {form.cleaned_data['outcome']}.")
+    return redirect(question)
+
+
+@login_required
+@permission_required("forecasts.add_resolution", raise_exception=True)
+@require_POST
+def question_unresolve(request, question_id: int):
+    question = get_object_or_404(Question, pk=question_id)
+    form = UnresolveForm(request.POST)
+    if not form.is_valid():
+        return _question_page(request, question.pk, unresolve_form=form, status=400)
+    if not question.outcome:
+        messages.info(request, "This question is open already.")
+        return redirect(question)
+    try:
+        services.question_unresolve(
+            question_id=question.pk,
+            reason=form.cleaned_data["reason"],
+            user=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except services.StaleVersion:
+        messages.warning(request, "Someone changed this question meanwhile. Nothing was saved: look again.")
+        return _question_page(request, question.pk, status=409)
+    messages.success(request, "Reopened. Its earlier judgements stay in the history.")
+    return redirect(question)
+
+
+@login_required
+@permission_required("forecasts.change_resolutioncheck", raise_exception=True)
+@require_POST
+def check_snooze(request, check_id: int):
+    check = get_object_or_404(ResolutionCheck, pk=check_id)
+    form = SnoozeForm(request.POST)
+    if not form.is_valid():
+        return _question_page(request, check.question_id, snooze_form=form, status=400)
+    try:
+        checks.check_snooze(check_id=check.pk, until=form.cleaned_data["until_datetime"])
+    except ValueError as exc:
+        messages.info(request, str(exc))
+    else:
+        messages.success(request, f"Snoozed until {form.cleaned_data['until']:%d %B %Y}; it will come back then.")
+    return redirect(check.question)
+
+
+# --- analysts -------------------------------------------------------------------------------------------------
+
+
+@_reader
+def analyst_list(request):
+    form = LeaderboardForm(request.GET or None)
+    params = form.cleaned_data if form.is_valid() else LeaderboardForm.DEFAULTS
+    board = list(selectors.leaderboard(min_resolved=params["min_resolved"], ordering=params["ordering"]))
+    analysts = Analyst.objects.annotate(prediction_count=Count("predictions")).order_by("name")
+    return render(
+        request,
+        "forecasts/analyst_list.html",
+        {"form": form, "board": board, "analysts": analysts, "ordering": params["ordering"]},
+    )
+
+
+@_reader
+def analyst_detail(request, slug: str):
+    analyst = get_object_or_404(Analyst.objects.prefetch_related("aliases"), slug=slug)
+    report = selectors.calibration_for_analyst(analyst=analyst)
+    predictions = analyst.predictions.select_related("question", "source").order_by("-made_at", "pk")
+    chart = mark_safe(charts.calibration_svg(report, title=f"Calibration of {analyst.name}"))
+    return render(
+        request,
+        "forecasts/analyst_detail.html",
+        {"analyst": analyst, "report": report, "chart": chart, "predictions": predictions},
+    )
+
+
+@_reader
+def analyst_chart(request, slug: str):
+    """The calibration chart alone, as an image at a stable URL, for embedding."""
+    analyst = get_object_or_404(Analyst, slug=slug)
+    report = selectors.calibration_for_analyst(analyst=analyst)
+    svg = charts.calibration_svg(report, title=f"Calibration of {analyst.name}")
+    response = HttpResponse(svg, content_type="image/svg+xml")
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+# --- sources --------------------------------------------------------------------------------------------------
+
+
+@_reader
+def source_list(request):
+    sources = Source.objects.annotate(prediction_count=Count("predictions")).order_by("-published_at", "pk")
+    return render(request, "forecasts/source_list.html", {"sources": sources})
+
+
+@_reader
+def source_detail(request, source_id: int):
+    source = get_object_or_404(Source, pk=source_id)
+    predictions = list(source.predictions.select_related("analyst", "question"))
+    spans = quote_spans(source.text, [(p.quote, p) for p in predictions])
+    html, position = [], 0
+    for start, end, prediction in spans:
+        html.append(escape(source.text[position:start]))
+        href = f"{reverse('question-detail', args=[prediction.question_id])}#prediction-{prediction.pk}"
+        html.append(
+            f'<mark id="quote-{prediction.pk}"><a href="{href}" title="{escape(prediction.analyst.name)}: '
+            f'{prediction.probability:.0%} on “{escape(prediction.question.title)}”">{escape(source.text[start:end])}</a></mark>'
+        )
+        position = end
+    html.append(escape(source.text[position:]))
+    paragraphs = "".join(f"<p>{paragraph}</p>" for paragraph in "".join(html).split("\n\n") if paragraph.strip())
+    return render(
+        request,
+        "forecasts/source_detail.html",
+        {"source": source, "article": mark_safe(paragraphs), "predictions": predictions, "found": len(spans)},
+    )

@@ -10,6 +10,7 @@ from forecasts.services import seeds_load
 # CI sets this so that a test which would skip for want of PostgreSQL, Redis, a worker or a browser fails instead.
 REQUIRE_SERVICES = os.environ.get("HINDSIGHT_REQUIRE_SERVICES") == "1"
 SEEDS_DIR = Path(settings.BASE_DIR) / "seeds"
+CHROMIUM = os.environ.get("HINDSIGHT_CHROMIUM", "/usr/bin/chromium")
 
 
 def skip_or_fail(reason: str) -> None:
@@ -39,6 +40,8 @@ def _required_services(request):
     needs_redis = request.node.get_closest_marker("redis") or request.node.get_closest_marker("worker")
     if needs_redis and not redis_reachable(TEST_REDIS_URL):
         skip_or_fail(f"needs Redis at {TEST_REDIS_URL} (set HINDSIGHT_TEST_REDIS_URL)")
+    if request.node.get_closest_marker("browser") and not Path(CHROMIUM).exists():
+        skip_or_fail(f"needs Chromium at {CHROMIUM} (apt-get install chromium, or set HINDSIGHT_CHROMIUM)")
 
 
 @pytest.fixture
@@ -65,3 +68,29 @@ def api():
         return client
 
     return make
+
+
+def restore_migration_data() -> None:
+    """Put back the rows the data migrations made (roles, schedules) after a transactional test's flush.
+
+    Transactional tests (a worker process or a live server must see committed rows) end with a flush, which
+    empties every table; Django re-creates content types and permissions, not the data migrations' rows.
+    """
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.models import Group, Permission
+
+    roles = importlib.import_module("forecasts.migrations.0002_roles_and_append_only_resolutions")
+    for name, grants in (("analysts", roles.ANALYST_PERMISSIONS), ("api-readers", roles.READER_PERMISSIONS)):
+        group, _ = Group.objects.get_or_create(name=name)
+        codenames = [f"{action}_{model}" for model, actions in grants.items() for action in actions]
+        group.permissions.set(Permission.objects.filter(content_type__app_label="forecasts", codename__in=codenames))
+    importlib.import_module("forecasts.migrations.0003_periodic_tasks").create_jobs(apps, None)
+
+
+@pytest.fixture
+def committed_seeds(transactional_db):
+    """The seeds, committed, for tests whose other process (worker, live server) reads the database."""
+    restore_migration_data()
+    seeds_load(directory=SEEDS_DIR)

@@ -1,9 +1,15 @@
 import pytest
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate as django_authenticate
+from django.test import RequestFactory
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 pytestmark = pytest.mark.django_db
+
+
+def authenticate(**credentials):
+    # django-axes wants the request, to count failures per address.
+    return django_authenticate(RequestFactory().post("/accounts/login/"), **credentials)
 
 
 def test_demo_user_prints_a_working_password_once(capsys, settings):

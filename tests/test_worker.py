@@ -17,13 +17,12 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from forecasts import checks
 from forecasts.models import Question, ResolutionCheck
-from tests.conftest import SEEDS_DIR, TEST_REDIS_URL
+from tests.conftest import TEST_REDIS_URL
 from tests.factories import analyst_user
 
 ROOT = Path(settings.BASE_DIR)
-# Transactional: the worker is another process and must see committed rows; serialized rollback puts back
-# the rows the migrations made (groups, schedules) after the flush.
-TRANSACTIONAL = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional: the worker is another process and must see committed rows.
+TRANSACTIONAL = pytest.mark.django_db(transaction=True)
 
 
 def wait_for(condition, timeout=60.0, interval=0.25):
@@ -74,13 +73,6 @@ def _emails(tmp_path: Path) -> list[str]:
 
 
 @pytest.fixture
-def seeded_committed(transactional_db):
-    from forecasts.services import seeds_load
-
-    seeds_load(directory=SEEDS_DIR)
-
-
-@pytest.fixture
 def clean_redis():
     client = redis.Redis.from_url(TEST_REDIS_URL)
     client.flushdb()
@@ -90,7 +82,7 @@ def clean_redis():
 
 @pytest.mark.worker
 @TRANSACTIONAL
-def test_worker_and_beat_create_one_check_per_due_question_and_email_it(seeded_committed, clean_redis, tmp_path):
+def test_worker_and_beat_create_one_check_per_due_question_and_email_it(committed_seeds, clean_redis, tmp_path):
     analyst_user(username="ann", email="ann@example.org")
     # Beat fires the real sweep schedule, shortened from 15 minutes to 2 seconds for the test.
     sweep = PeriodicTask.objects.get(task="forecasts.tasks.sweep_checks")
@@ -124,7 +116,7 @@ def test_worker_and_beat_create_one_check_per_due_question_and_email_it(seeded_c
 
 @pytest.mark.postgres
 @TRANSACTIONAL
-def test_two_sweeps_at_once_create_no_duplicates(seeded_committed):
+def test_two_sweeps_at_once_create_no_duplicates(committed_seeds):
     analyst_user(username="ann")
     barrier = threading.Barrier(2)
     reports, errors = [], []
@@ -152,7 +144,7 @@ def test_two_sweeps_at_once_create_no_duplicates(seeded_committed):
 
 @pytest.mark.postgres
 @TRANSACTIONAL
-def test_two_notifiers_at_once_send_one_email_per_analyst(seeded_committed, mailoutbox):
+def test_two_notifiers_at_once_send_one_email_per_analyst(committed_seeds, mailoutbox):
     analyst_user(username="ann", email="ann@example.org")
     checks.checks_sweep()
     barrier = threading.Barrier(2)
@@ -170,7 +162,7 @@ def test_two_notifiers_at_once_send_one_email_per_analyst(seeded_committed, mail
     for thread in threads:
         thread.join(timeout=60)
 
-    assert len(mailoutbox) == 1
+    assert len(mailoutbox) == 1, [(m.to, m.subject, m.body) for m in mailoutbox]
     assert "6 questions" in mailoutbox[0].subject
 
 
@@ -226,7 +218,7 @@ def private_redis():
 @pytest.mark.worker
 @TRANSACTIONAL
 def test_redis_down_the_api_serves_and_after_it_returns_the_sweep_catches_up(
-    seeded_committed, private_redis, tmp_path, client, settings, api
+    committed_seeds, private_redis, tmp_path, client, settings, api
 ):
     settings.REDIS_URL = private_redis.url
     analyst_user(username="ann", email="ann@example.org")

@@ -1,0 +1,147 @@
+"""Real-browser tests: Playwright for Python driving Debian's Chromium against the live server.
+
+Screenshots of the dashboard, a question and an analyst page are kept in test-artifacts/screenshots/.
+"""
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from forecasts import checks
+from forecasts.models import Question, ResolutionCheck
+from tests.conftest import CHROMIUM
+from tests.factories import analyst_user, reader_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+PASSWORD = "pass-word-123"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between browser
+    # steps are ordinary blocking calls, which Django would otherwise refuse next to a running loop.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+    if previous is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def seeded_live(live_server, committed_seeds):
+    return live_server
+
+
+def _log_in(page, base_url: str, username: str) -> None:
+    page.goto(f"{base_url}/")
+    assert "/accounts/login/" in page.url
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base_url}/")
+
+
+def _shot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def test_analyst_resolves_a_seeded_question_and_sees_the_figures_change(seeded_live, page):
+    base = seeded_live.url
+    analyst_user(username="ann", email="ann@example.org")
+    checks.checks_sweep()
+
+    _log_in(page, base, "ann")
+    queue = page.locator("#queue tbody tr")
+    assert queue.count() == 6
+    assert page.locator("#figure-my-checks").inner_text() == "6"
+    _shot(page, "dashboard")
+
+    page.get_by_role("link", name="Will Russia use North Korean troops in front-line assaults").first.click()
+    assert page.locator("mark").first.inner_text().startswith("The Russians are going to tend to use them as cannon fodder")
+    _shot(page, "question")
+
+    page.get_by_label("Yes").check()
+    page.get_by_label("Evidence", exact=True).fill("North Korean troops were reported fighting in Kursk in December 2024.")
+    page.get_by_label("Evidence URL (optional)").fill("https://example.org/kursk")
+    page.get_by_role("button", name="Resolve").click()
+    page.get_by_text("Resolved “Will Russia use North Korean troops").wait_for()
+    assert page.locator("#question-status").inner_text() == "resolved: yes"
+    assert "fighting in Kursk" in page.locator("#history").inner_text()
+
+    page.get_by_role("link", name="Dashboard").click()
+    assert page.locator("#queue tbody tr").count() == 5
+    assert "front-line assaults" not in page.locator("#queue").inner_text()
+    assert "front-line assaults" in page.get_by_role("region", name="Recently resolved").inner_text()
+
+    page.get_by_role("link", name="Analysts").click()
+    page.locator("#analysts").get_by_role("link", name="Bruce Bennett").click()
+    assert page.locator("#figure-n").inner_text() == "1"
+    assert page.locator("#figure-brier").inner_text() == "0.010"
+    assert page.locator("svg.calibration-chart circle.point").count() == 1
+    _shot(page, "analyst")
+
+    question = Question.objects.get(key="nk-troops-cannon-fodder")
+    assert question.outcome == "yes"
+    assert ResolutionCheck.objects.get(question=question).status == "done"
+
+
+def test_api_reader_sees_no_resolve_form(seeded_live, page):
+    base = seeded_live.url
+    reader_user(username="reader")
+    _log_in(page, base, "reader")
+    page.get_by_role("link", name="Questions").click()
+    page.get_by_role("link", name="Will North Korean elites push back").click()
+
+    assert page.locator("#resolve-form").count() == 0
+    assert page.get_by_text("Only analysts resolve questions").is_visible()
+
+
+def test_pages_fit_a_phone(seeded_live, browser):
+    analyst_user(username="ann")
+    checks.checks_sweep()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        _log_in(page, seeded_live.url, "ann")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the dashboard scrolls sideways on a phone ({width}px)"
+        _shot(page, "dashboard-phone")
+        page.goto(f"{seeded_live.url}/analysts/bruce-bennett/")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
