@@ -10,3 +10,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("forecasts.urls")),
 ]
+
+handler404 = "forecasts.views.not_found"
+handler500 = "forecasts.views.server_error"

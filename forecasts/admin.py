@@ -7,6 +7,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
 from forecasts import services
 from forecasts.csv_io import ImportRejected, forecasts_import
@@ -117,7 +118,7 @@ class CheckInline(ReadOnlyInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(SimpleHistoryAdmin):
     list_display = ["title", "status_display", "resolve_by", "check_every", "owner", "prediction_count"]
     ordering = ["resolve_by", "id"]
     list_filter = ["outcome", "topics", "resolve_by"]
@@ -156,7 +157,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Prediction)
-class PredictionAdmin(admin.ModelAdmin):
+class PredictionAdmin(SimpleHistoryAdmin):
     form = PredictionForm
     list_display = ["analyst", "short_question", "probability", "basis", "hedge_phrase", "made_at", "source"]
     list_filter = ["basis", "phrase", "analyst", "made_at"]
@@ -177,7 +178,16 @@ class PredictionAdmin(admin.ModelAdmin):
     def short_question(self, obj):
         return obj.question.title if len(obj.question.title) < 70 else obj.question.title[:67] + "…"
 
+    def has_change_permission(self, request, obj=None):
+        # An in-house analyst's own forecasts are theirs alone (and the admins').
+        allowed = super().has_change_permission(request, obj)
+        if allowed and obj is not None:
+            return services.prediction_editable_by(analyst=obj.analyst, user=request.user)
+        return allowed
+
     def save_model(self, request, obj, form, change):
+        if not services.prediction_editable_by(analyst=obj.analyst, user=request.user):
+            raise PermissionDenied
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
@@ -208,7 +218,7 @@ class PredictionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProbabilityPhrase)
-class ProbabilityPhraseAdmin(admin.ModelAdmin):
+class ProbabilityPhraseAdmin(SimpleHistoryAdmin):
     list_display = ["phrase", "probability", "low", "high", "prediction_count"]
     ordering = ["-probability", "phrase"]
     list_editable = ["probability", "low", "high"]
@@ -230,7 +240,7 @@ class ProbabilityPhraseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Resolution)
-class ResolutionAdmin(admin.ModelAdmin):
+class ResolutionAdmin(SimpleHistoryAdmin):
     """Append-only: a new row judges (or reopens) its question; existing rows are never changed or deleted."""
 
     form = ResolutionForm

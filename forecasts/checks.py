@@ -101,27 +101,36 @@ def _sweep_batch(batch, now, loads, report: SweepReport) -> None:
             wanted[pk] = (due, owner_id)
     if not wanted:
         return
-    existing = set(
-        ResolutionCheck.objects.filter(question_id__in=list(wanted)).values_list("question_id", "due_at")
-    )
     User = get_user_model()
     owners = {owner_id for _, owner_id in wanted.values() if owner_id}
     active_owners = set(User.objects.filter(pk__in=owners, is_active=True).values_list("pk", flat=True))
-    new = []
-    for pk in sorted(wanted):  # a fixed insert order: two concurrent sweeps cannot deadlock on each other
-        due, owner_id = wanted[pk]
-        if (pk, due) in existing:
-            continue
-        if owner_id in active_owners:
-            assignee = owner_id
-        elif loads:
-            count, assignee = heapq.heappop(loads)
-            heapq.heappush(loads, (count + 1, assignee))
-        else:
-            assignee = None
-        new.append(ResolutionCheck(question_id=pk, due_at=due, assigned_to_id=assignee))
     with transaction.atomic():
-        # ignore_conflicts: a concurrent sweep that inserted the same (question, due_at) first wins, silently.
+        # Lock the questions that are still open, in id order. A resolve racing this sweep waits for the
+        # commit and then completes the new check; one that committed first has made the question not open,
+        # so no check is made for it. Two sweeps queue up here instead of deadlocking on the inserts.
+        still_open = set(
+            Question.objects.filter(pk__in=list(wanted), outcome="")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        existing = set(
+            ResolutionCheck.objects.filter(question_id__in=still_open).values_list("question_id", "due_at")
+        )
+        new = []
+        for pk in sorted(still_open):
+            due, owner_id = wanted[pk]
+            if (pk, due) in existing:
+                continue
+            if owner_id in active_owners:
+                assignee = owner_id
+            elif loads:
+                count, assignee = heapq.heappop(loads)
+                heapq.heappush(loads, (count + 1, assignee))
+            else:
+                assignee = None
+            new.append(ResolutionCheck(question_id=pk, due_at=due, assigned_to_id=assignee))
+        # ignore_conflicts: the unique (question, due_at) constraint is the last word, whatever happens above.
         ResolutionCheck.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     usernames = dict(
         User.objects.filter(pk__in={c.assigned_to_id for c in new if c.assigned_to_id}).values_list("pk", "username")

@@ -38,6 +38,7 @@ REQUIRED_COLUMNS = ["analyst", "question", "probability", "made_at", "resolve_by
 OPTIONAL_COLUMNS = ["question_key", "quote", "source_url", "hedge_phrase"]
 MAX_ERRORS = 50
 BATCH = 1000
+IMPORT_LOCK_KEY = 0x48494E44  # "HIND": the advisory lock that serializes imports
 
 
 class ImportRejected(Exception):
@@ -225,6 +226,17 @@ def _analysts(names: set[str]) -> tuple[dict[str, Analyst], int]:
     return found, len(missing)
 
 
+def _one_import_at_a_time() -> None:
+    """Serialize imports: two copies of one file at once would both see its predictions as new.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: write transactions are serialized already
+    (IMMEDIATE), so there is nothing to do.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+
+
 def forecasts_import(*, lines: Iterable[str], user=None) -> ImportReport:
     """Import forecasts from CSV text lines; raises ImportRejected (nothing written) on any bad row."""
     rows, errors = _parse_rows(lines)
@@ -236,6 +248,7 @@ def forecasts_import(*, lines: Iterable[str], user=None) -> ImportReport:
         return report
 
     with transaction.atomic():
+        _one_import_at_a_time()
         analysts, report.created["analysts"] = _analysts({row.analyst for row in rows})
 
         urls = sorted({row.source_url for row in rows if row.source_url})
@@ -265,6 +278,7 @@ def forecasts_import(*, lines: Iterable[str], user=None) -> ImportReport:
         ]
         Question.objects.bulk_create(new_questions, batch_size=BATCH)
         questions.update({q.key: q for chunk in _chunks([q.key for q in new_questions]) for q in Question.objects.filter(key__in=chunk)})
+        _history([questions[q.key] for q in new_questions], Question, user)
         report.created["questions"] = len(new_questions)
 
         question_ids = [q.pk for q in questions.values()]
@@ -296,6 +310,7 @@ def forecasts_import(*, lines: Iterable[str], user=None) -> ImportReport:
                 )
             )
         Prediction.objects.bulk_create(new_predictions, batch_size=BATCH)
+        _history(new_predictions, Prediction, user)
         report.created["predictions"] = len(new_predictions)
 
         # Outcomes: a question whose current outcome differs from the file's gets a new judgement appended.
@@ -304,13 +319,14 @@ def forecasts_import(*, lines: Iterable[str], user=None) -> ImportReport:
         for key, row in first_row.items():
             if row.outcome and questions[key].outcome != row.outcome:
                 to_judge[questions[key].pk] = row.outcome
-        Resolution.objects.bulk_create(
+        resolutions = Resolution.objects.bulk_create(
             [
                 Resolution(question_id=pk, outcome=outcome, evidence="Imported from CSV.", resolved_by=user, resolved_at=now)
                 for pk, outcome in to_judge.items()
             ],
             batch_size=BATCH,
         )
+        _history(resolutions, Resolution, user)
         for outcome in set(to_judge.values()):
             ids = [pk for pk, o in to_judge.items() if o == outcome]
             for chunk in _chunks(ids):
@@ -318,8 +334,18 @@ def forecasts_import(*, lines: Iterable[str], user=None) -> ImportReport:
                 ResolutionCheck.objects.filter(question_id__in=chunk, status__in=OPEN_CHECK_STATUSES).update(
                     status=ResolutionCheck.Status.DONE, completed_at=now
                 )
+        judged = [q for chunk in _chunks(list(to_judge)) for q in Question.objects.filter(pk__in=chunk)]
+        _history(judged, Question, user, update=True)
         report.created["resolutions"] = len(to_judge)
     return report
+
+
+def _history(objs: list, model, user, update: bool = False) -> None:
+    """The audit trail for rows written in bulk (bulk writes skip the per-row history signal)."""
+    if objs:
+        model.history.bulk_history_create(
+            objs, update=update, default_user=user, default_change_reason="CSV import", batch_size=BATCH
+        )
 
 
 EXPORT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS

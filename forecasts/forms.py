@@ -17,7 +17,9 @@ class PredictionForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # A phrase-based prediction takes its number from the phrase table, so the field may be left empty.
-        self.fields["probability"].required = False
+        # (The field is absent when the admin shows the form read-only.)
+        if "probability" in self.fields:
+            self.fields["probability"].required = False
 
     def clean(self):
         cleaned = super().clean()
@@ -25,7 +27,7 @@ class PredictionForm(forms.ModelForm):
         if basis == Prediction.Basis.PHRASE and phrase is not None:
             cleaned["probability"] = phrase.probability
             self.instance.probability = phrase.probability
-        elif cleaned.get("probability") is None and "probability" not in self.errors:
+        elif "probability" in self.fields and cleaned.get("probability") is None and "probability" not in self.errors:
             self.add_error("probability", "Give a probability between 0 and 1 (or choose the phrase basis).")
         return cleaned
 

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
 
 UNIT_INTERVAL = [MinValueValidator(0.0), MaxValueValidator(1.0)]
 
@@ -142,6 +143,8 @@ class Question(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # The audit trail: every change, who made it and when (django-simple-history).
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["resolve_by", "id"]
@@ -179,6 +182,7 @@ class ProbabilityPhrase(models.Model):
     low = models.FloatField(validators=UNIT_INTERVAL)
     high = models.FloatField(validators=UNIT_INTERVAL)
     reference = models.TextField(help_text="Where the number and the range come from.")
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-probability", "phrase"]
@@ -199,10 +203,17 @@ class ProbabilityPhrase(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        # A `phrase` prediction's probability is this row's number: re-derive them all in one UPDATE.
-        self.predictions.filter(basis=Prediction.Basis.PHRASE).exclude(probability=self.probability).update(
-            probability=self.probability
-        )
+        # A `phrase` prediction's probability is this row's number: re-derive them all in one UPDATE, and
+        # write the audit trail for them in bulk too (an UPDATE skips the per-row history signal).
+        stale = self.predictions.filter(basis=Prediction.Basis.PHRASE).exclude(probability=self.probability)
+        ids = list(stale.values_list("pk", flat=True))
+        if ids:
+            Prediction.objects.filter(pk__in=ids).update(probability=self.probability)
+            Prediction.history.bulk_history_create(
+                list(Prediction.objects.filter(pk__in=ids)),
+                update=True,
+                default_change_reason=f"re-derived: phrase “{self.phrase}” is now {self.probability}",
+            )
 
 
 class Prediction(models.Model):
@@ -232,6 +243,7 @@ class Prediction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-made_at", "id"]
@@ -284,6 +296,7 @@ class Resolution(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="resolutions"
     )
     resolved_at = models.DateTimeField(default=timezone.now)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-resolved_at", "-id"]

@@ -61,12 +61,17 @@ def _append_resolution(
             if current is None:
                 raise Question.DoesNotExist(f"No question {question_id}.")
             raise StaleVersion(current)
-        resolution = Resolution.objects.create(
-            question_id=question_id,
-            outcome=outcome,
-            evidence=evidence,
-            evidence_url=evidence_url,
-            resolved_by=user,
+        resolution = Resolution(
+            question_id=question_id, outcome=outcome, evidence=evidence, evidence_url=evidence_url, resolved_by=user
+        )
+        resolution._history_user = user
+        resolution.save()
+        # The conditional UPDATE above skips the per-row history signal: record the question's new state here.
+        Question.history.bulk_history_create(
+            [Question.objects.get(pk=question_id)],
+            update=True,
+            default_user=user,
+            default_change_reason="reopened" if outcome == REOPENED else f"resolved: {outcome}",
         )
         if outcome != REOPENED:
             ResolutionCheck.objects.filter(question_id=question_id, status__in=OPEN_CHECK_STATUSES).update(
@@ -111,13 +116,17 @@ def question_unresolve(*, question_id: int, reason: str, user=None, expected_ver
 
 def question_create(*, data: dict, topics: list | None = None, user=None) -> Question:
     with transaction.atomic():
-        question = Question.objects.create(**data)
+        question = Question(**data)
+        question._history_user = user
+        question.save()
         if topics:
             question.topics.set(topics)
     return question
 
 
-def question_update(*, question_id: int, data: dict, topics: list | None = None, expected_version: int | None = None) -> Question:
+def question_update(
+    *, question_id: int, data: dict, topics: list | None = None, expected_version: int | None = None, user=None
+) -> Question:
     """Edit a question; every edit moves its version on, and a stale `expected_version` loses."""
     with transaction.atomic():
         question = Question.objects.select_for_update().get(pk=question_id)
@@ -126,19 +135,65 @@ def question_update(*, question_id: int, data: dict, topics: list | None = None,
         for name, value in data.items():
             setattr(question, name, value)
         question.version += 1
+        question._history_user = user
         question.save()
         if topics is not None:
             question.topics.set(topics)
     return question
 
 
+class NotAllowed(Exception):
+    """The user may not make this change (an object rule, beyond the role's permissions)."""
+
+
+class FrozenPrediction(Exception):
+    """A forecast on a judged question cannot change what is scored."""
+
+
+# What a forecast says about the future; once its question is judged, changing these would rewrite a score.
+SCORED_FIELDS = {"analyst", "question", "probability", "basis", "phrase", "made_at"}
+
+
+def prediction_editable_by(*, analyst: Analyst, user) -> bool:
+    """An in-house analyst's own forecasts are theirs alone (and the admins'); others' are anyone's with the role."""
+    return analyst.user_id is None or analyst.user_id == user.pk or user.is_superuser
+
+
 def prediction_create(*, data: dict, user=None) -> Prediction:
     """Record a forecast; a `phrase` prediction takes its probability from the phrase table."""
+    if user is not None and not prediction_editable_by(analyst=data["analyst"], user=user):
+        raise NotAllowed(f"{data['analyst'].name} logs their own forecasts; you cannot add one in their name.")
     prediction = Prediction(**data, created_by=user)
     if prediction.basis == Prediction.Basis.PHRASE and prediction.phrase is not None:
         prediction.probability = prediction.phrase.probability
     prediction.full_clean()
+    prediction._history_user = user
     prediction.save()
+    return prediction
+
+
+def prediction_update(*, prediction_id: int, data: dict, user) -> Prediction:
+    """Edit a forecast. The owner rule holds for the old and the new analyst; a judged question freezes the score."""
+    with transaction.atomic():
+        prediction = Prediction.objects.select_for_update().select_related("analyst", "question").get(pk=prediction_id)
+        new_analyst = data.get("analyst", prediction.analyst)
+        if not (prediction_editable_by(analyst=prediction.analyst, user=user)
+                and prediction_editable_by(analyst=new_analyst, user=user)):
+            raise NotAllowed(f"{prediction.analyst.name} logs their own forecasts; only they can change them.")
+        changed = {name for name, value in data.items() if getattr(prediction, name) != value}
+        if prediction.question.outcome and changed & SCORED_FIELDS:
+            raise FrozenPrediction(
+                "The question is judged: its forecasts' "
+                + ", ".join(sorted(changed & SCORED_FIELDS))
+                + " are frozen. Un-resolve the question first if the record is wrong."
+            )
+        for name, value in data.items():
+            setattr(prediction, name, value)
+        if prediction.basis == Prediction.Basis.PHRASE and prediction.phrase is not None:
+            prediction.probability = prediction.phrase.probability
+        prediction.full_clean()
+        prediction._history_user = user
+        prediction.save()
     return prediction
 
 

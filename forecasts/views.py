@@ -65,6 +65,22 @@ def healthz(request):
     return JsonResponse(body, status=200 if database else 503)
 
 
+# --- errors ---------------------------------------------------------------------------------------------------
+
+
+def not_found(request, exception=None):
+    """404: JSON under /api/ (a client is asking), the helpful page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error; the admins have been told."}, status=500)
+    return render(request, "500.html", status=500)
+
+
 # --- dashboard ------------------------------------------------------------------------------------------------
 
 

@@ -94,3 +94,12 @@ def committed_seeds(transactional_db):
     """The seeds, committed, for tests whose other process (worker, live server) reads the database."""
     restore_migration_data()
     seeds_load(directory=SEEDS_DIR)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache, keyed by user id: ids repeat between tests, counters must not."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -530,3 +530,13 @@ def test_healthz(client, db, settings, tmp_path):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"database": "ok", "broker": "ok"}
+
+
+def test_nul_characters_are_bad_input_not_a_server_error(api, seeded):
+    client = api("analyst")
+    question = Question.objects.first()
+    body = {"analyst": "yeo\x00", "question": question.pk, "probability": 0.3, "basis": "stated", "made_at": "2024-11-01T00:00:00Z"}
+    response = client.post(f"{API}predictions/", body, format="json")
+    assert response.status_code == 400 and "analyst" in response.json()
+    assert client.get(f"{API}predictions/", {"analyst": "yeo\x00"}).status_code == 400
+    assert client.get(f"{API}questions/", {"search": "a\x00b"}).status_code in (200, 400)

@@ -1,5 +1,7 @@
 """Every API endpoint and method × anonymous, api-reader, analyst, admin, with the expected status."""
 
+import datetime as dt
+
 import pytest
 
 from forecasts.models import Question, ResolutionCheck
@@ -14,7 +16,8 @@ ROLES = ["anonymous", "reader", "analyst", "admin"]
 def ids(seeded):
     question = Question.objects.get(key="nk-elite-pushback")
     check = ResolutionCheck.objects.create(question=question, due_at=question.resolve_by)
-    return {"q": question.pk, "check": check.pk, "source": question.predictions.get().source_id}
+    prediction = question.predictions.get()
+    return {"q": question.pk, "check": check.pk, "source": prediction.source_id, "p": prediction.pk}
 
 
 def _bodies(ids):
@@ -32,6 +35,7 @@ def _bodies(ids):
         },
         "check": {"question": ids["q"], "due_at": "2027-01-01T00:00:00Z"},
         "snooze": {"until": "2027-01-01T00:00:00Z"},
+        "patch_prediction": {"note": "checked against the source"},
     }
 
 
@@ -53,6 +57,9 @@ MATRIX = [
     ("get", "predictions/", None, (401, 200, 200, 200)),
     ("post", "predictions/", "prediction", (401, 403, 201, 201)),
     ("get", "predictions/export/", None, (401, 200, 200, 200)),
+    ("get", "predictions/{p}/", None, (401, 200, 200, 200)),
+    ("patch", "predictions/{p}/", "patch_prediction", (401, 403, 200, 200)),
+    ("delete", "predictions/{p}/", None, (401, 405, 405, 405)),
     ("get", "sources/", None, (401, 200, 200, 200)),
     ("get", "sources/{source}/", None, (401, 200, 200, 200)),
     ("post", "sources/", None, (401, 405, 405, 405)),
@@ -106,3 +113,50 @@ def test_session_auth_needs_csrf_for_writes(db, seeded):
     )
     assert response.status_code == 403
     assert "CSRF" in response.json()["detail"]
+
+
+# Pages: (method, path, body key, expected for anonymous, reader, analyst, admin). Anonymous → the login page.
+PAGE_MATRIX = [
+    ("get", "/", None, (302, 200, 200, 200)),
+    ("get", "/questions/", None, (302, 200, 200, 200)),
+    ("get", "/questions/{q}/", None, (302, 200, 200, 200)),
+    ("post", "/questions/{q}/resolve/", "page_resolve", (302, 403, 302, 302)),
+    ("post", "/questions/{q}/unresolve/", "page_unresolve", (302, 403, 302, 302)),
+    ("post", "/checks/{check}/snooze/", "page_snooze", (302, 403, 302, 302)),
+    ("get", "/analysts/", None, (302, 200, 200, 200)),
+    ("get", "/analysts/bruce-bennett/", None, (302, 200, 200, 200)),
+    ("get", "/analysts/bruce-bennett/calibration.svg", None, (302, 200, 200, 200)),
+    ("get", "/sources/", None, (302, 200, 200, 200)),
+    ("get", "/sources/{source}/", None, (302, 200, 200, 200)),
+    ("get", "/accounts/password/", None, (302, 200, 200, 200)),
+    ("get", "/accounts/login/", None, (200, 302, 302, 302)),
+    ("get", "/admin/", None, (302, 302, 200, 200)),
+    ("get", "/admin/forecasts/question/", None, (302, 302, 200, 200)),
+    ("get", "/admin/forecasts/probabilityphrase/add/", None, (302, 302, 403, 200)),
+    ("get", "/admin/forecasts/prediction/import/", None, (302, 302, 200, 200)),
+    ("get", "/admin/auth/user/", None, (302, 302, 403, 200)),
+    ("get", "/healthz", None, (200, 200, 200, 200)),
+]
+PAGE_BODIES = {
+    "page_resolve": {"outcome": "no", "evidence": "none", "evidence_url": "", "version": 1},
+    "page_unresolve": {"reason": "retracted", "version": 1},
+    "page_snooze": {"until": (dt.date.today() + dt.timedelta(days=30)).isoformat()},
+}
+
+
+@pytest.mark.parametrize("method, path, body, expected", PAGE_MATRIX, ids=[f"{m} {p}" for m, p, _, _ in PAGE_MATRIX])
+@pytest.mark.parametrize("role_index", range(len(ROLES)), ids=ROLES)
+def test_page_permission_matrix(client, ids, method, path, body, expected, role_index):
+    from tests.factories import admin_user, analyst_user
+
+    role = ROLES[role_index]
+    makers = {"reader": reader_user, "analyst": analyst_user, "admin": admin_user}
+    if role != "anonymous":
+        client.force_login(makers[role]())
+    data = PAGE_BODIES[body] if body else None
+
+    response = getattr(client, method)(path.format(**ids), data) if data else getattr(client, method)(path.format(**ids))
+
+    assert response.status_code == expected[role_index], response.content[:300]
+    if role == "anonymous" and expected[role_index] == 302:
+        assert "login" in response["Location"]

@@ -43,10 +43,10 @@ def _database_url() -> str:
 
 def _start_worker(tmp_path: Path, redis_url: str, *, beat: bool) -> subprocess.Popen:
     env = {
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         **os.environ,
         "DATABASE_URL": _database_url(),
         "REDIS_URL": redis_url,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(tmp_path / "mail"),
         "DEBUG": "1",
     }

@@ -13,10 +13,9 @@ class RolePermission(BasePermission):
         if not (user and user.is_authenticated):
             return False
         method = request.method.lower()
-        action_map = getattr(view, "action_map", None)
-        if method not in view.http_method_names or (action_map is not None and method not in action_map):
-            return True  # no such operation: let the view answer 405
+        if method not in view.http_method_names or not hasattr(view, method):
+            return True  # no such operation (a viewset binds only its mapped methods): let the view answer 405
         if request.method in SAFE_METHODS:
             return user.has_perm(view.read_permission)
-        required = getattr(view, "write_permissions", {}).get(view.action)
+        required = getattr(view, "write_permissions", {}).get(getattr(view, "action", None))
         return bool(required) and user.has_perm(required)

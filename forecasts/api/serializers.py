@@ -17,8 +17,17 @@ from forecasts.models import (
 User = get_user_model()
 
 
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's, refusing a NUL character up front: PostgreSQL cannot even compare a string that holds one."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class AnalystSerializer(serializers.ModelSerializer):
-    aliases = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    aliases = SlugRelatedField(slug_field="name", many=True, read_only=True)
 
     class Meta:
         model = Analyst
@@ -32,7 +41,7 @@ class SourceSerializer(serializers.ModelSerializer):
 
 
 class ResolutionSerializer(serializers.ModelSerializer):
-    resolved_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    resolved_by = SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = Resolution
@@ -40,11 +49,14 @@ class ResolutionSerializer(serializers.ModelSerializer):
 
 
 class QuestionSerializer(serializers.ModelSerializer):
-    topics = serializers.SlugRelatedField(slug_field="slug", queryset=Topic.objects.all(), many=True, required=False)
-    owner = serializers.SlugRelatedField(
+    topics = SlugRelatedField(slug_field="slug", queryset=Topic.objects.all(), many=True, required=False)
+    owner = SlugRelatedField(
         slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
     )
-    status = serializers.CharField(read_only=True)
+    status = serializers.CharField(read_only=True, help_text="open, resolved, ambiguous or annulled")
+    outcome = serializers.CharField(
+        read_only=True, help_text="The current outcome: yes, no, ambiguous, annulled, or empty while open."
+    )
     version = serializers.IntegerField(
         required=False, help_text="On PATCH: the version you read; a stale one is refused with 409."
     )
@@ -65,7 +77,7 @@ class QuestionSerializer(serializers.ModelSerializer):
             "version",
             "created_at",
         ]
-        read_only_fields = ["outcome", "created_at"]
+        read_only_fields = ["created_at"]
 
 
 class QuestionDetailSerializer(QuestionSerializer):
@@ -88,10 +100,10 @@ class UnresolveSerializer(serializers.Serializer):
 
 
 class PredictionSerializer(serializers.ModelSerializer):
-    analyst = serializers.SlugRelatedField(slug_field="slug", queryset=Analyst.objects.all())
+    analyst = SlugRelatedField(slug_field="slug", queryset=Analyst.objects.all())
     question = serializers.PrimaryKeyRelatedField(queryset=Question.objects.all())
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), required=False, allow_null=True)
-    phrase = serializers.SlugRelatedField(
+    phrase = SlugRelatedField(
         slug_field="phrase", queryset=ProbabilityPhrase.objects.all(), required=False, allow_null=True
     )
     probability = serializers.FloatField(min_value=0.0, max_value=1.0, required=False)
@@ -117,6 +129,17 @@ class PredictionSerializer(serializers.ModelSerializer):
         ]
 
     def validate(self, attrs):
+        if self.instance is not None:
+            # PATCH: judge the prediction as it would be after the change.
+            merged = {name: getattr(self.instance, name) for name in ("basis", "phrase", "probability", "note", "source", "quote")}
+            merged.update(attrs)
+            attrs_view = merged
+        else:
+            attrs_view = attrs
+        self._check(attrs_view)
+        return attrs
+
+    def _check(self, attrs):
         basis, phrase = attrs.get("basis"), attrs.get("phrase")
         errors = {}
         if basis == Prediction.Basis.PHRASE:
@@ -131,12 +154,11 @@ class PredictionSerializer(serializers.ModelSerializer):
             errors["quote"] = ["The quote does not occur verbatim in the source's normalized text."]
         if errors:
             raise serializers.ValidationError(errors)
-        return attrs
 
 
 class ResolutionCheckSerializer(serializers.ModelSerializer):
     question = serializers.PrimaryKeyRelatedField(queryset=Question.objects.all())
-    assigned_to = serializers.SlugRelatedField(
+    assigned_to = SlugRelatedField(
         slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
     )
 

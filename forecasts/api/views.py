@@ -2,6 +2,7 @@
 
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.db.models import Count, Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -28,6 +29,13 @@ def exception_handler(exc, context):
     """Model validation and lost races become 400 and 409, never 500."""
     if isinstance(exc, services.StaleVersion):
         return Response({"detail": str(exc), "current_version": exc.current_version}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, services.NotAllowed):
+        return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, services.FrozenPrediction):
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, DataError):
+        # The database refused a value the serializers let through (out of range, a NUL character): bad input.
+        return Response({"detail": "A value in the request cannot be stored or compared."}, status=400)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)
@@ -144,7 +152,11 @@ class QuestionViewSet(
         topics = data.pop("topics", None)
         expected_version = data.pop("version", None)
         serializer.instance = services.question_update(
-            question_id=serializer.instance.pk, data=data, topics=topics, expected_version=expected_version
+            question_id=serializer.instance.pk,
+            data=data,
+            topics=topics,
+            expected_version=expected_version,
+            user=self.request.user,
         )
 
     def _judged(self, question_id: int) -> Response:
@@ -208,12 +220,17 @@ class PredictionFilter(django_filters.FilterSet):
 
 
 class PredictionViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     queryset = Prediction.objects.select_related("analyst", "question", "phrase")
     serializer_class = s.PredictionSerializer
     read_permission = "forecasts.view_prediction"
-    write_permissions = {"create": "forecasts.add_prediction"}
+    write_permissions = {"create": "forecasts.add_prediction", "partial_update": "forecasts.change_prediction"}
+    http_method_names = ["get", "post", "patch", "head", "options"]
     filterset_class = PredictionFilter
     search_fields = ["quote", "hedge_phrase", "analyst__name", "question__title"]
     ordering_fields = ["made_at", "probability", "id"]
@@ -221,6 +238,11 @@ class PredictionViewSet(
 
     def perform_create(self, serializer):
         serializer.instance = services.prediction_create(data=serializer.validated_data, user=self.request.user)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.prediction_update(
+            prediction_id=serializer.instance.pk, data=serializer.validated_data, user=self.request.user
+        )
 
     @extend_schema(
         responses={(200, "text/csv"): OpenApiTypes.STR},

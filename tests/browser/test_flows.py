@@ -145,3 +145,30 @@ def test_pages_fit_a_phone(seeded_live, browser):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+def test_pages_pass_the_content_security_policy(seeded_live, page):
+    from tests.factories import admin_user
+
+    admin_user(username="root")
+    violations = []
+    page.on("console", lambda message: violations.append(f"{page.url}: {message.text}") if "Content Security Policy" in message.text else None)
+    page.on("pageerror", lambda error: violations.append(str(error)))
+    base = seeded_live.url
+    _log_in(page, base, "root")
+    question = Question.objects.get(key="nk-troops-cannon-fodder")
+    for path in ["/", "/questions/", f"/questions/{question.pk}/", "/analysts/", "/analysts/bruce-bennett/",
+                 "/sources/", "/admin/", f"/admin/forecasts/question/{question.pk}/change/", "/api/v1/docs/"]:
+        response = page.goto(base + path)
+        assert response.status == 200, path
+        assert "script-src 'self'" in response.headers["content-security-policy"]
+        page.wait_for_load_state("networkidle")
+    # The interactive docs rendered (their script ran under the policy).
+    page.goto(base + "/api/v1/docs/")
+    page.locator(".swagger-ui .info").wait_for()
+    assert violations == []
+    # The browsable API gets 'unsafe-inline' scripts (DRF's own need), and only it.
+    response = page.goto(base + "/api/v1/questions/")
+    assert "script-src 'self' 'unsafe-inline'" in response.headers["content-security-policy"]
+    page.wait_for_load_state("networkidle")
+    assert violations == []

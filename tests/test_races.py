@@ -1,0 +1,111 @@
+"""Races settled by PostgreSQL: threads with their own connections, committed data."""
+
+import io
+import threading
+
+import pytest
+from django.db import connections
+from django.test import Client
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from forecasts import checks, services
+from forecasts.csv_io import forecasts_import
+from forecasts.models import Prediction, Question, Resolution, ResolutionCheck
+from tests.factories import QuestionFactory, analyst_user
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(*functions, timeout=60):
+    """Run the functions in threads released at the same instant; return their results (or exceptions)."""
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def runner(index, function):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = function()
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results
+
+
+def _api_client(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def test_two_analysts_resolve_the_same_question_at_once_through_the_api(committed_seeds):
+    question = Question.objects.get(key="nk-elite-pushback")
+    ann, bob = _api_client(analyst_user(username="ann")), _api_client(analyst_user(username="bob"))
+    url = f"/api/v1/questions/{question.pk}/resolve/"
+
+    results = run_together(
+        lambda: ann.post(url, {"outcome": "yes", "evidence": "ann", "version": 1}, format="json").status_code,
+        lambda: bob.post(url, {"outcome": "no", "evidence": "bob", "version": 1}, format="json").status_code,
+    )
+
+    assert sorted(results) == [200, 409]
+    assert Resolution.objects.filter(question=question).count() == 1
+    question.refresh_from_db()
+    assert question.version == 2
+    assert question.outcome == Resolution.objects.get(question=question).outcome
+
+
+def test_two_analysts_resolve_at_once_through_the_pages(committed_seeds):
+    question = Question.objects.get(key="nk-troop-numbers")
+    clients = []
+    for name in ("ann", "bob"):
+        client = Client()
+        client.force_login(analyst_user(username=name))
+        clients.append(client)
+    url = f"/questions/{question.pk}/resolve/"
+    body = {"outcome": "yes", "evidence": "seen", "evidence_url": "", "version": 1}
+
+    results = run_together(*(lambda c=c: c.post(url, body) for c in clients))
+
+    assert sorted(r.status_code for r in results) == [302, 409]
+    loser = next(r for r in results if r.status_code == 409)
+    assert "Someone resolved or edited this question meanwhile" in loser.content.decode()
+    assert Resolution.objects.filter(question=question).count() == 1
+
+
+def test_a_sweep_racing_resolves_leaves_no_pending_check_on_a_judged_question(committed_seeds):
+    analyst_user(username="ann")
+    for round_ in range(5):
+        questions = [QuestionFactory(resolve_by=Question.objects.first().resolve_by) for _ in range(6)]
+        resolvers = [
+            (lambda q=q: services.question_resolve(question_id=q.pk, outcome="no", evidence=f"round {round_}"))
+            for q in questions
+        ]
+        results = run_together(checks.checks_sweep, *resolvers)
+        assert not [r for r in results if isinstance(r, Exception)], results
+
+    stranded = ResolutionCheck.objects.filter(status="pending").exclude(question__outcome="")
+    assert stranded.count() == 0
+    for question in Question.objects.exclude(outcome=""):
+        assert question.checks.exclude(status="done").count() == 0
+
+
+def test_two_imports_of_the_same_file_at_once_add_it_once(committed_seeds):
+    lines = ["analyst,question,probability,made_at,resolve_by,outcome"]
+    lines += [f"Expert {i % 5},Question {i % 40}?,0.{i % 9 + 1},2024-01-{i % 28 + 1:02d},2025-06-01,{'yes' if i % 40 < 20 else 'no'}" for i in range(400)]
+    text = "\n".join(lines) + "\n"
+    before = Prediction.objects.count()
+
+    results = run_together(lambda: forecasts_import(lines=io.StringIO(text)), lambda: forecasts_import(lines=io.StringIO(text)))
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Prediction.objects.count() - before == 400
+    assert sorted(r.created["predictions"] for r in results) == [0, 400]
+    assert Resolution.objects.filter(evidence="Imported from CSV.").count() == 40
