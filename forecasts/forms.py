@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from forecasts.models import Outcome, Prediction, Question, Resolution, Topic
+from forecasts.models import STATUS_OUTCOMES, Outcome, Prediction, Question, Resolution, Topic
 
 
 class PredictionForm(forms.ModelForm):
@@ -93,7 +93,6 @@ class SnoozeForm(forms.Form):
 
 
 class QuestionFilterForm(forms.Form):
-    STATUS_OUTCOMES = {"open": [""], "resolved": ["yes", "no"], "ambiguous": ["ambiguous"], "annulled": ["annulled"]}
     DUE_CHOICES = [("", "Any time"), ("overdue", "Past resolve-by, still open"), ("upcoming", "Not yet due")]
 
     q = forms.CharField(required=False, label="Search", max_length=200)
@@ -113,7 +112,7 @@ class QuestionFilterForm(forms.Form):
                 | Q(pk__in=Prediction.objects.filter(Q(quote__icontains=term) | Q(analyst__name__icontains=term)).values("question_id"))
             )
         if data.get("status"):
-            questions = questions.filter(outcome__in=self.STATUS_OUTCOMES[data["status"]])
+            questions = questions.filter(outcome__in=STATUS_OUTCOMES[data["status"]])
         if data.get("topic"):
             questions = questions.filter(topics=data["topic"])
         if data.get("due") == "overdue":

@@ -108,6 +108,8 @@ class Outcome(models.TextChoices):
 
 
 SCORED_OUTCOMES = (Outcome.YES, Outcome.NO)
+# A question's status is derived from its current outcome ("" while open): the outcomes of each status.
+STATUS_OUTCOMES = {"open": [""], "resolved": ["yes", "no"], "ambiguous": ["ambiguous"], "annulled": ["annulled"]}
 # A Resolution row that un-resolves: the question is open again.
 REOPENED = "reopened"
 RESOLUTION_OUTCOME_CHOICES = [*Outcome.choices, (REOPENED, "Reopened (un-resolved)")]

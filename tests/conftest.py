@@ -1,9 +1,10 @@
 import os
+import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 
 from forecasts.services import seeds_load
 
@@ -103,3 +104,25 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+def run_together(*functions, timeout=60):
+    """Run the functions in threads released at the same instant; return their results (or exceptions)."""
+    barrier = threading.Barrier(len(functions))
+    results = [None] * len(functions)
+
+    def runner(index, function):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = function()
+        except Exception as exc:
+            results[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return results

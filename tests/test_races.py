@@ -1,10 +1,8 @@
 """Races settled by PostgreSQL: threads with their own connections, committed data."""
 
 import io
-import threading
 
 import pytest
-from django.db import connections
 from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -12,31 +10,10 @@ from rest_framework.test import APIClient
 from forecasts import checks, services
 from forecasts.csv_io import forecasts_import
 from forecasts.models import Prediction, Question, Resolution, ResolutionCheck
+from tests.conftest import run_together
 from tests.factories import QuestionFactory, analyst_user
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(*functions, timeout=60):
-    """Run the functions in threads released at the same instant; return their results (or exceptions)."""
-    barrier = threading.Barrier(len(functions))
-    results = [None] * len(functions)
-
-    def runner(index, function):
-        try:
-            barrier.wait(timeout=10)
-            results[index] = function()
-        except Exception as exc:
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=runner, args=(i, f)) for i, f in enumerate(functions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=timeout)
-    return results
 
 
 def _api_client(user) -> APIClient:

@@ -5,19 +5,18 @@ import shutil
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 import redis
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connection
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from forecasts import checks
 from forecasts.models import Question, ResolutionCheck
-from tests.conftest import TEST_REDIS_URL
+from tests.conftest import TEST_REDIS_URL, run_together
 from tests.factories import analyst_user
 
 ROOT = Path(settings.BASE_DIR)
@@ -118,25 +117,10 @@ def test_worker_and_beat_create_one_check_per_due_question_and_email_it(committe
 @TRANSACTIONAL
 def test_two_sweeps_at_once_create_no_duplicates(committed_seeds):
     analyst_user(username="ann")
-    barrier = threading.Barrier(2)
-    reports, errors = [], []
 
-    def sweep():
-        try:
-            barrier.wait(timeout=10)
-            reports.append(checks.checks_sweep())
-        except Exception as exc:  # pragma: no cover - the assertion below shows it
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    results = run_together(checks.checks_sweep, checks.checks_sweep)
 
-    threads = [threading.Thread(target=sweep) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
+    assert not [r for r in results if isinstance(r, Exception)], results
     assert ResolutionCheck.objects.count() == 6
     assert ResolutionCheck.objects.values("question_id", "due_at").distinct().count() == 6
     assert checks.checks_sweep().created == 0
@@ -147,21 +131,10 @@ def test_two_sweeps_at_once_create_no_duplicates(committed_seeds):
 def test_two_notifiers_at_once_send_one_email_per_analyst(committed_seeds, mailoutbox):
     analyst_user(username="ann", email="ann@example.org")
     checks.checks_sweep()
-    barrier = threading.Barrier(2)
 
-    def notify():
-        try:
-            barrier.wait(timeout=10)
-            checks.checks_notify()
-        finally:
-            connections.close_all()
+    results = run_together(checks.checks_notify, checks.checks_notify)
 
-    threads = [threading.Thread(target=notify) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    assert not [r for r in results if isinstance(r, Exception)], results
     assert len(mailoutbox) == 1, [(m.to, m.subject, m.body) for m in mailoutbox]
     assert "6 questions" in mailoutbox[0].subject
 

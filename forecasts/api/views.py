@@ -17,7 +17,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from forecasts import checks, csv_io, selectors, services
 from forecasts.api import serializers as s
-from forecasts.models import Analyst, Prediction, Question, Resolution, ResolutionCheck, Source
+from forecasts.models import STATUS_OUTCOMES, Analyst, Prediction, Question, Resolution, ResolutionCheck, Source
 
 
 class Conflict(APIException):
@@ -93,10 +93,15 @@ class LeaderboardView(generics.ListAPIView):
     def get_queryset(self):
         return selectors.leaderboard(**_validated_query(s.LeaderboardQuerySerializer, self.request))
 
+    def list(self, request, *args, **kwargs):
+        # One row per analyst: aggregate once and page in memory, rather than aggregating every prediction
+        # twice (once for the page, once more for the count).
+        rows = list(self.get_queryset())
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
 
 class QuestionFilter(django_filters.FilterSet):
-    STATUS_OUTCOMES = {"open": [""], "resolved": ["yes", "no"], "ambiguous": ["ambiguous"], "annulled": ["annulled"]}
-
     status = django_filters.ChoiceFilter(choices=Question.Status.choices, method="filter_status")
     topic = django_filters.CharFilter(field_name="topics__slug")
     resolve_by_before = django_filters.IsoDateTimeFilter(field_name="resolve_by", lookup_expr="lt")
@@ -108,7 +113,7 @@ class QuestionFilter(django_filters.FilterSet):
         fields = ["status", "topic", "resolve_by_before", "resolve_by_after", "analyst", "key"]
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(outcome__in=self.STATUS_OUTCOMES[value])
+        return queryset.filter(outcome__in=STATUS_OUTCOMES[value])
 
 
 class QuestionViewSet(
@@ -216,7 +221,7 @@ class PredictionFilter(django_filters.FilterSet):
         fields = ["analyst", "question", "source", "basis", "topic", "status", "made_after", "made_before"]
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(question__outcome__in=QuestionFilter.STATUS_OUTCOMES[value])
+        return queryset.filter(question__outcome__in=STATUS_OUTCOMES[value])
 
 
 class PredictionViewSet(
