@@ -15,7 +15,7 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("The demo login exists only with DEBUG on; create real users with createsuperuser.")
         user, password = demo_user_ensure(username=username, reset_password=reset)
-        url = f"{settings.SITE_URL}/admin/"
+        url = f"{settings.SITE_URL}/"
         if password:
             self.stdout.write(
                 "\n"
