@@ -3,10 +3,9 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
 from forecasts import services
-from forecasts.models import Prediction, ProbabilityPhrase, Question, Resolution, ResolutionCheck, Topic
+from forecasts.models import Prediction, Question, Resolution, ResolutionCheck
 from tests.factories import AnalystFactory, PredictionFactory, QuestionFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db

@@ -86,7 +86,8 @@ def test_interim_checks_come_every_check_every(frozen):
 
 
 def test_assignment_owner_first_then_fewest_pending(frozen):
-    busy, idle = analyst_user(username="busy"), analyst_user(username="idle")
+    busy = analyst_user(username="busy")
+    analyst_user(username="idle")
     owner = analyst_user(username="owner")
     for _ in range(2):
         ResolutionCheck.objects.create(question=QuestionFactory(resolve_by=TODAY + dt.timedelta(days=9)), due_at=TODAY, assigned_to=busy)
@@ -238,7 +239,7 @@ def test_escalation_after_the_grace_period(seeded, frozen, settings):
 def test_daily_digest_lists_open_checks_overdue_first(frozen):
     ann = analyst_user(username="ann", email="ann@example.org")
     recent = QuestionFactory(title="Recent question?", resolve_by=TODAY - dt.timedelta(days=2))
-    old = QuestionFactory(title="Old question?", resolve_by=TODAY - dt.timedelta(days=40))
+    QuestionFactory(title="Old question?", resolve_by=TODAY - dt.timedelta(days=40))
     QuestionFactory(title="Not due?", resolve_by=TODAY + dt.timedelta(days=40))
     checks.checks_sweep()
     ResolutionCheck.objects.filter(question=recent).update(assigned_to=ann)

@@ -13,7 +13,6 @@ import io
 import math
 import os
 import random
-import resource
 import statistics
 import subprocess
 import sys
