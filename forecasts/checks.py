@@ -21,7 +21,6 @@ from forecasts.models import Question, ResolutionCheck
 
 log = logging.getLogger(__name__)
 SWEEP_CHUNK = 5_000
-OPEN = (ResolutionCheck.Status.PENDING, ResolutionCheck.Status.ESCALATED)
 
 
 @dataclass
@@ -59,7 +58,7 @@ def _analyst_loads() -> list[tuple[int, int]]:
     """(open checks, user id) for every active analyst: the heap that 'fewest pending checks' pops from."""
     User = get_user_model()
     analysts = User.objects.filter(is_active=True, groups__name="analysts").annotate(
-        open_checks=Count("resolution_checks", filter=Q(resolution_checks__status__in=OPEN))
+        open_checks=Count("resolution_checks", filter=Q(resolution_checks__status__in=ResolutionCheck.WAITING))
     )
     loads = [(user.open_checks, user.pk) for user in analysts]
     heapq.heapify(loads)
@@ -242,7 +241,7 @@ def checks_digest(*, now: dt.datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     by_user: dict[int, list[ResolutionCheck]] = {}
     open_checks = (
-        ResolutionCheck.objects.filter(status__in=OPEN, assigned_to__isnull=False, assigned_to__is_active=True)
+        ResolutionCheck.objects.filter(status__in=ResolutionCheck.WAITING, assigned_to__isnull=False, assigned_to__is_active=True)
         .select_related("question", "assigned_to")
         .order_by("due_at", "pk")
     )

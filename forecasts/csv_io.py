@@ -32,7 +32,6 @@ from forecasts.models import (
     ResolutionCheck,
     Source,
 )
-from forecasts.services import OPEN_CHECK_STATUSES
 
 REQUIRED_COLUMNS = ["analyst", "question", "probability", "made_at", "resolve_by", "outcome"]
 OPTIONAL_COLUMNS = ["question_key", "quote", "source_url", "hedge_phrase"]
@@ -331,7 +330,7 @@ def forecasts_import(*, lines: Iterable[str], user=None) -> ImportReport:
             ids = [pk for pk, o in to_judge.items() if o == outcome]
             for chunk in _chunks(ids):
                 Question.objects.filter(pk__in=chunk).update(outcome=outcome, version=F("version") + 1, updated_at=now)
-                ResolutionCheck.objects.filter(question_id__in=chunk, status__in=OPEN_CHECK_STATUSES).update(
+                ResolutionCheck.objects.filter(question_id__in=chunk, status__in=ResolutionCheck.NOT_DONE).update(
                     status=ResolutionCheck.Status.DONE, completed_at=now
                 )
         judged = [q for chunk in _chunks(list(to_judge)) for q in Question.objects.filter(pk__in=chunk)]

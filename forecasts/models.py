@@ -326,6 +326,10 @@ class ResolutionCheck(models.Model):
         SNOOZED = "snoozed", "Snoozed"
         ESCALATED = "escalated", "Escalated"
 
+    # Waiting for an analyst now; and not done yet (a resolve completes all of these).
+    WAITING = (Status.PENDING, Status.ESCALATED)
+    NOT_DONE = (Status.PENDING, Status.SNOOZED, Status.ESCALATED)
+
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="checks")
     due_at = models.DateTimeField()
     assigned_to = models.ForeignKey(

@@ -30,11 +30,6 @@ from forecasts.text import normalize_text
 
 ANALYSTS_GROUP = "analysts"
 API_READERS_GROUP = "api-readers"
-OPEN_CHECK_STATUSES = (
-    ResolutionCheck.Status.PENDING,
-    ResolutionCheck.Status.SNOOZED,
-    ResolutionCheck.Status.ESCALATED,
-)
 
 
 class StaleVersion(Exception):
@@ -74,7 +69,7 @@ def _append_resolution(
             default_change_reason="reopened" if outcome == REOPENED else f"resolved: {outcome}",
         )
         if outcome != REOPENED:
-            ResolutionCheck.objects.filter(question_id=question_id, status__in=OPEN_CHECK_STATUSES).update(
+            ResolutionCheck.objects.filter(question_id=question_id, status__in=ResolutionCheck.NOT_DONE).update(
                 status=ResolutionCheck.Status.DONE, completed_at=resolution.resolved_at
             )
     return resolution

@@ -24,7 +24,6 @@ from forecasts.models import Analyst, Prediction, Question, Resolution, Resoluti
 from forecasts.text import quote_context, quote_spans
 
 VIEW = "forecasts.view_question"
-OPEN_CHECKS = (ResolutionCheck.Status.PENDING, ResolutionCheck.Status.ESCALATED)
 
 
 def _reader(view):
@@ -95,7 +94,7 @@ def dashboard(request):
     now = timezone.now()
     my_checks = _with_overdue(
         list(
-            ResolutionCheck.objects.filter(assigned_to=request.user, status__in=OPEN_CHECKS)
+            ResolutionCheck.objects.filter(assigned_to=request.user, status__in=ResolutionCheck.WAITING)
             .select_related("question")
             .order_by("due_at", "pk")
         ),
@@ -145,7 +144,7 @@ def _question_page(request, question_id: int, *, resolve_form=None, unresolve_fo
     for prediction in predictions:
         prediction.context = quote_context(prediction.source.text, prediction.quote) if prediction.source else None
     open_check = (
-        question.checks.filter(status__in=[*OPEN_CHECKS, ResolutionCheck.Status.SNOOZED]).order_by("-due_at").first()
+        question.checks.filter(status__in=ResolutionCheck.NOT_DONE).order_by("-due_at").first()
     )
     user = request.user
     context = {

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from forecasts import scoring
+from forecasts.selectors import LEADERBOARD_ORDERINGS
 from forecasts.models import (
     Analyst,
     Outcome,
@@ -201,7 +202,7 @@ class LeaderboardQuerySerializer(CalibrationQuerySerializer):
     bins = None
     min_resolved = serializers.IntegerField(min_value=1, default=1)
     ordering = serializers.ChoiceField(
-        choices=["brier", "-brier", "log_loss", "-log_loss", "brier_skill", "-brier_skill", "n_resolved", "-n_resolved", "name", "-name"],
+        choices=list(LEADERBOARD_ORDERINGS),
         default="brier",
     )
 
