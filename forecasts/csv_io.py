@@ -7,6 +7,7 @@ rows take seconds.
 
 import csv
 import datetime as dt
+import functools
 import hashlib
 import io
 import sqlite3
@@ -32,9 +33,11 @@ from forecasts.models import (
     ResolutionCheck,
     Source,
 )
+from forecasts.services import analyst_scores_refresh, analysts_of_questions
 
 REQUIRED_COLUMNS = ["analyst", "question", "probability", "made_at", "resolve_by", "outcome"]
 OPTIONAL_COLUMNS = ["question_key", "quote", "source_url", "hedge_phrase"]
+OUTCOMES = frozenset(Outcome.values)
 MAX_ERRORS = 50
 BATCH = 1000
 IMPORT_LOCK_KEY = 0x48494E44  # "HIND": the advisory lock that serializes imports
@@ -72,6 +75,7 @@ class _Row:
     hedge_phrase: str
 
 
+@functools.lru_cache(maxsize=4096)  # a file repeats its dates: parse each once
 def _parse_when(value: str) -> dt.datetime | None:
     value = value.strip()
     when = parse_datetime(value)
@@ -83,6 +87,7 @@ def _parse_when(value: str) -> dt.datetime | None:
     return when if timezone.is_aware(when) else timezone.make_aware(when, dt.timezone.utc)
 
 
+@functools.lru_cache(maxsize=65536)  # one question's rows repeat its text; slugify is slow
 def question_key_for(text: str) -> str:
     """A stable Question.key for a CSV question_key (or question text) that is not already a slug."""
     text = text.strip()
@@ -135,7 +140,7 @@ def _parse_rows(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
         if resolve_by is None:
             problems.append(f"resolve_by {cell['resolve_by']!r} is not a date (YYYY-MM-DD or ISO 8601)")
         outcome = cell["outcome"].lower()
-        if outcome and outcome not in Outcome.values:
+        if outcome and outcome not in OUTCOMES:
             problems.append(f"outcome {cell['outcome']!r} is not one of yes, no, ambiguous, annulled or empty")
         if cell.get("source_url"):
             try:
@@ -258,85 +263,175 @@ def forecasts_import(*, lines: Iterable[str], user=None) -> ImportReport:
         report.created["sources"] = len(new_sources)
 
         keys = sorted({row.question_key for row in rows})
-        questions = {q.key: q for chunk in _chunks(keys) for q in Question.objects.filter(key__in=chunk)}
+        questions: dict[str, tuple[int, str]] = {}  # key → (pk, current outcome)
+        for chunk in _chunks(keys):
+            questions.update((key, (pk, outcome)) for key, pk, outcome in
+                             Question.objects.filter(key__in=chunk).values_list("key", "pk", "outcome"))
         first_row = {}
         for row in rows:
             first_row.setdefault(row.question_key, row)
             if row.made_at < first_row[row.question_key].made_at:
                 first_row[row.question_key] = row
-        new_questions = [
-            Question(
-                key=key,
-                title=first_row[key].question[:300],
-                resolution_criteria=first_row[key].question,
-                resolve_by=first_row[key].resolve_by,
-                created_at=first_row[key].made_at,
-            )
-            for key in keys
-            if key not in questions
-        ]
-        Question.objects.bulk_create(new_questions, batch_size=BATCH)
-        questions.update({q.key: q for chunk in _chunks([q.key for q in new_questions]) for q in Question.objects.filter(key__in=chunk)})
-        _history([questions[q.key] for q in new_questions], Question, user)
-        report.created["questions"] = len(new_questions)
+        new_keys = [key for key in keys if key not in questions]
+        new_ids = _insert(
+            Question,
+            [
+                {
+                    "key": key,
+                    "title": first_row[key].question[:300],
+                    "resolution_criteria": first_row[key].question,
+                    "resolve_by": first_row[key].resolve_by,
+                    "created_at": first_row[key].made_at,
+                }
+                for key in new_keys
+            ],
+            user=user,
+        )
+        questions.update((key, (pk, "")) for key, pk in zip(new_keys, new_ids, strict=True))
+        report.created["questions"] = len(new_keys)
 
-        question_ids = [q.pk for q in questions.values()]
+        # Only questions that were there before can hold this file's predictions already.
+        new_keys_set = set(new_keys)
+        old_question_ids = [pk for key, (pk, _) in questions.items() if key not in new_keys_set]
         existing = set()
-        for chunk in _chunks(question_ids):
+        for chunk in _chunks(old_question_ids):
             existing.update(
                 Prediction.objects.filter(question_id__in=chunk).values_list(
                     "analyst_id", "question_id", "made_at", "probability", "quote"
                 )
             )
         new_predictions = []
+        user_id = user.pk if user is not None else None
         for row in rows:
-            analyst, question = analysts[row.analyst], questions[row.question_key]
-            identity = (analyst.pk, question.pk, row.made_at, row.probability, row.quote)
+            analyst_id, question_id = analysts[row.analyst].pk, questions[row.question_key][0]
+            identity = (analyst_id, question_id, row.made_at, row.probability, row.quote)
             if identity in existing:
                 continue
             existing.add(identity)
+            source = sources.get(row.source_url)
             new_predictions.append(
-                Prediction(
-                    analyst=analyst,
-                    question=question,
-                    source=sources.get(row.source_url),
-                    quote=row.quote,
-                    hedge_phrase=row.hedge_phrase,
-                    probability=row.probability,
-                    basis=Prediction.Basis.STATED,
-                    made_at=row.made_at,
-                    created_by=user,
-                )
+                {
+                    "analyst_id": analyst_id,
+                    "question_id": question_id,
+                    "source_id": source.pk if source else None,
+                    "quote": row.quote,
+                    "hedge_phrase": row.hedge_phrase,
+                    "probability": row.probability,
+                    "basis": Prediction.Basis.STATED,
+                    "made_at": row.made_at,
+                    "created_by_id": user_id,
+                }
             )
-        Prediction.objects.bulk_create(new_predictions, batch_size=BATCH)
-        _history(new_predictions, Prediction, user)
+        _insert(Prediction, new_predictions, user=user)
         report.created["predictions"] = len(new_predictions)
 
         # Outcomes: a question whose current outcome differs from the file's gets a new judgement appended.
         now = timezone.now()
         to_judge = {}
         for key, row in first_row.items():
-            if row.outcome and questions[key].outcome != row.outcome:
-                to_judge[questions[key].pk] = row.outcome
-        resolutions = Resolution.objects.bulk_create(
+            if row.outcome and questions[key][1] != row.outcome:
+                to_judge[questions[key][0]] = row.outcome
+        user_id = user.pk if user is not None else None
+        _insert(
+            Resolution,
             [
-                Resolution(question_id=pk, outcome=outcome, evidence="Imported from CSV.", resolved_by=user, resolved_at=now)
+                {"question_id": pk, "outcome": outcome, "evidence": "Imported from CSV.", "resolved_by_id": user_id, "resolved_at": now}
                 for pk, outcome in to_judge.items()
             ],
-            batch_size=BATCH,
+            user=user,
         )
-        _history(resolutions, Resolution, user)
+        judged = []
+        kept = {f.attname for f in Question.history.model._meta.concrete_fields}
+        columns = [f for f in Question._meta.concrete_fields if f.attname in kept]
         for outcome in set(to_judge.values()):
             ids = [pk for pk, o in to_judge.items() if o == outcome]
             for chunk in _chunks(ids):
-                Question.objects.filter(pk__in=chunk).update(outcome=outcome, version=F("version") + 1, updated_at=now)
+                judged += _judge(chunk, outcome=outcome, now=now, columns=columns)
                 ResolutionCheck.objects.filter(question_id__in=chunk, status__in=ResolutionCheck.NOT_DONE).update(
                     status=ResolutionCheck.Status.DONE, completed_at=now
                 )
-        judged = [q for chunk in _chunks(list(to_judge)) for q in Question.objects.filter(pk__in=chunk)]
-        _history(judged, Question, user, update=True)
+        _record_history(Question, judged, user=user, history_type="~")
         report.created["resolutions"] = len(to_judge)
+        # Bulk writes skip the signals that keep the stored scores current: refresh the analysts touched.
+        judged_analysts = analysts_of_questions(question_ids=set(to_judge) & set(old_question_ids))
+        analyst_scores_refresh(analyst_ids={p["analyst_id"] for p in new_predictions} | judged_analysts)
     return report
+
+
+def _judge(ids: list[int], *, outcome: str, now: dt.datetime, columns: list) -> list[dict]:
+    """Set these questions' current outcome and move their versions on; their new rows, for the audit trail."""
+    if connection.vendor != "postgresql":
+        Question.objects.filter(pk__in=ids).update(outcome=outcome, version=F("version") + 1, updated_at=now)
+        return list(Question.objects.filter(pk__in=ids).values(*[f.attname for f in columns]))
+    # One statement with the ids as one array parameter, returning the rows: an IN list of thousands of
+    # parameters costs more to build than to run.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE forecasts_question SET outcome = %s, version = version + 1, updated_at = %s WHERE id = ANY(%s) "
+            f"RETURNING {', '.join(connection.ops.quote_name(f.column) for f in columns)}",
+            [outcome, now, ids],
+        )
+        return [dict(zip([f.attname for f in columns], row, strict=True)) for row in cursor.fetchall()]
+
+
+def _insert(model, rows: list[dict], *, user) -> list[int]:
+    """Insert rows (field attname → value; the rest take their defaults) with their audit-trail rows; their pks.
+
+    PostgreSQL: COPY, with primary keys drawn from the sequence first, and no model instance built (bulk_create
+    and bulk_history_create spent most of an import building and preparing instances: ~3,000 rows/s). SQLite:
+    bulk_create.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objs = model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        _history(objs, model, user)
+        return [obj.pk for obj in objs]
+    # auto_now(_add) columns are plain columns in the history table: give both the same time.
+    now = timezone.now()
+    stamps = {f.attname: now for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    pk_name = model._meta.pk.attname
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [model._meta.db_table, model._meta.pk.column, len(rows)],
+        )
+        rows = [{**stamps, **row, pk_name: pk} for (pk,), row in zip(cursor.fetchall(), rows, strict=True)]
+        _copy(cursor, model, rows, with_pk=True)
+    _record_history(model, rows, user=user, history_type="+")
+    return [row[pk_name] for row in rows]
+
+
+def _record_history(model, rows: list[dict], *, user, history_type: str) -> None:
+    """The audit trail of rows written in bulk (bulk writes skip the per-row history signal): `rows` hold every
+    field's attname; history_type "+" for created, "~" for changed."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        _history([model(**row) for row in rows], model, user, update=history_type == "~")
+        return
+    history = {
+        "history_date": timezone.now(),
+        "history_change_reason": "CSV import",
+        "history_type": history_type,
+        "history_user_id": user.pk if user is not None else None,
+    }
+    with connection.cursor() as cursor:
+        _copy(cursor, model.history.model, ({**row, **history} for row in rows), with_pk=False)
+
+
+def _copy(cursor, model, rows: Iterable[dict], *, with_pk: bool) -> None:
+    """COPY rows into model's table: every concrete column (the primary key too, when `with_pk`); a column
+    missing from a row takes the field's default."""
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    defaults = [(f.attname, f.get_default()) for f in fields]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    # Binary COPY: neither side formats or parses text (about 15% faster for the whole import here).
+    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types([f.db_type(connection).split("(")[0] for f in fields])
+        for row in rows:
+            copy.write_row([row.get(name, value) for name, value in defaults])
 
 
 def _history(objs: list, model, user, update: bool = False) -> None:

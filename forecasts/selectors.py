@@ -16,10 +16,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Greatest, Least, Ln
+from django.db.models.functions import Cast, Greatest, Least, Ln
 
 from forecasts import scoring
-from forecasts.models import SCORED_OUTCOMES, Analyst, Outcome, Prediction
+from forecasts.models import SCORED_OUTCOMES, Analyst, AnalystBinSums, Outcome, Prediction
 
 
 def analyst_by_name(*, name: str) -> Analyst | None:
@@ -85,20 +85,14 @@ def scored_predictions(
     return predictions
 
 
-def calibration_for_analyst(
-    *,
-    analyst: Analyst,
-    bins: int = scoring.DEFAULT_BINS,
-    since: dt.datetime | None = None,
-    until: dt.datetime | None = None,
-    topic: str | None = None,
-    basis: str | None = None,
-) -> scoring.Calibration:
-    """One analyst's calibration report: one GROUP BY bin query, however many predictions there are."""
-    rows = (
-        scored_predictions(analyst=analyst, since=since, until=until, topic=topic, basis=basis)
-        .annotate(bin=BinIndex(P, bins))
-        .values("bin")
+SUM_FIELDS = ("n", "sum_f", "sum_o", "sum_ff", "sum_fo", "sum_log_loss")
+
+
+def bin_sums_by_analyst(predictions: QuerySet[Prediction], *, bins: int) -> QuerySet:
+    """Per analyst and bin, the sums of scoring.BinSums over `predictions` (scored ones): one GROUP BY."""
+    return (
+        predictions.annotate(bin=BinIndex(P, bins))
+        .values("analyst_id", "bin")
         .annotate(
             n=Count("id"),
             sum_f=Sum(P),
@@ -109,17 +103,33 @@ def calibration_for_analyst(
         )
         .order_by()
     )
-    sums = {
-        row["bin"]: scoring.BinSums(
-            n=row["n"],
-            sum_f=row["sum_f"],
-            sum_o=row["sum_o"],
-            sum_ff=row["sum_ff"],
-            sum_fo=row["sum_fo"],
-            sum_log_loss=row["sum_log_loss"],
-        )
-        for row in rows
-    }
+
+
+def _unfiltered(*filters) -> bool:
+    return all(value is None or value == "" for value in filters)
+
+
+def calibration_for_analyst(
+    *,
+    analyst: Analyst,
+    bins: int = scoring.DEFAULT_BINS,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    topic: str | None = None,
+    basis: str | None = None,
+    stored: bool = True,
+) -> scoring.Calibration:
+    """One analyst's calibration report in one query, however many predictions there are.
+
+    The default report (ten bins, no filter) reads the stored bin sums; any other aggregates the predictions.
+    `stored=False` always aggregates (tests compare the two).
+    """
+    if stored and bins == AnalystBinSums.BINS and _unfiltered(since, until, topic, basis):
+        rows = AnalystBinSums.objects.filter(analyst=analyst).values("bin", *SUM_FIELDS)
+    else:
+        predictions = scored_predictions(analyst=analyst, since=since, until=until, topic=topic, basis=basis)
+        rows = bin_sums_by_analyst(predictions, bins=bins)
+    sums = {row["bin"]: scoring.BinSums(**{name: row[name] for name in SUM_FIELDS}) for row in rows}
     return scoring.calibration_from_bin_sums(sums, bins)
 
 
@@ -137,6 +147,14 @@ LEADERBOARD_ORDERINGS = {
 }
 
 
+def _brier_skill(brier, rate) -> Case:
+    return Case(
+        When(Q(base_rate__gt=0.0) & Q(base_rate__lt=1.0), then=Value(1.0) - brier / (rate * (Value(1.0) - rate))),
+        default=None,
+        output_field=FloatField(),
+    )
+
+
 def leaderboard(
     *,
     min_resolved: int = 1,
@@ -145,25 +163,35 @@ def leaderboard(
     until: dt.datetime | None = None,
     topic: str | None = None,
     basis: str | None = None,
+    stored: bool = True,
 ) -> QuerySet:
-    """One row per analyst with at least `min_resolved` scored predictions, as one grouped query."""
-    rate = F("base_rate")
-    return (
-        scored_predictions(since=since, until=until, topic=topic, basis=basis)
-        .values(analyst_slug=F("analyst__slug"), name=F("analyst__name"))
-        .annotate(
-            n_resolved=Count("id"),
-            brier=Avg(SQUARED_ERROR),
-            log_loss=Avg(LOG_LOSS_TERM),
-            base_rate=Avg(OUTCOME),
+    """One row per analyst with at least `min_resolved` scored predictions, as one grouped query.
+
+    Unfiltered, it sums the stored bin sums (at most ten rows per analyst); with a filter, or `stored=False`,
+    it aggregates the predictions.
+    """
+    if stored and _unfiltered(since, until, topic, basis):
+        n = Cast(Sum("n"), FloatField())
+        board = AnalystBinSums.objects.values(analyst_slug=F("analyst__slug"), name=F("analyst__name")).annotate(
+            n_resolved=Sum("n"),
+            # Σ(f − o)² = Σf² − 2Σfo + Σo, since o² = o (as in scoring.calibration_from_bin_sums).
+            brier=(Sum("sum_ff") - Value(2.0) * Sum("sum_fo") + Sum("sum_o")) / n,
+            log_loss=Sum("sum_log_loss") / n,
+            base_rate=Sum("sum_o") / n,
         )
-        .annotate(
-            brier_skill=Case(
-                When(Q(base_rate__gt=0.0) & Q(base_rate__lt=1.0), then=Value(1.0) - F("brier") / (rate * (Value(1.0) - rate))),
-                default=None,
-                output_field=FloatField(),
+    else:
+        board = (
+            scored_predictions(since=since, until=until, topic=topic, basis=basis)
+            .values(analyst_slug=F("analyst__slug"), name=F("analyst__name"))
+            .annotate(
+                n_resolved=Count("id"),
+                brier=Avg(SQUARED_ERROR),
+                log_loss=Avg(LOG_LOSS_TERM),
+                base_rate=Avg(OUTCOME),
             )
         )
+    return (
+        board.annotate(brier_skill=_brier_skill(F("brier"), F("base_rate")))
         .filter(n_resolved__gte=max(min_resolved, 1))
         .order_by(LEADERBOARD_ORDERINGS[ordering], F("name").asc())
     )

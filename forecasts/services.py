@@ -2,21 +2,25 @@
 
 import datetime as dt
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_duration
 
+from forecasts import selectors
 from forecasts.models import (
     REOPENED,
+    SCORED_OUTCOMES,
     Analyst,
     AnalystAlias,
+    AnalystBinSums,
     Outcome,
     Prediction,
     ProbabilityPhrase,
@@ -72,7 +76,54 @@ def _append_resolution(
             ResolutionCheck.objects.filter(question_id=question_id, status__in=ResolutionCheck.NOT_DONE).update(
                 status=ResolutionCheck.Status.DONE, completed_at=resolution.resolved_at
             )
+        analyst_scores_refresh(analyst_ids=analysts_of_questions(question_ids=[question_id]))
     return resolution
+
+
+def analyst_scores_refresh(*, analyst_ids: Iterable[int] | None = None) -> None:
+    """Rewrite the stored bin sums of these analysts (None: of every analyst) from their scored predictions.
+
+    Called inside every write that changes what is scored, in that write's transaction.
+    """
+    with transaction.atomic():
+        analysts = Analyst.objects.order_by("pk")
+        if analyst_ids is not None:
+            wanted = sorted({pk for pk in analyst_ids if pk is not None})
+            if not wanted:
+                return
+            analysts = analysts.filter(pk__in=wanted)
+        # Two writers refreshing one analyst at once would each miss the other's uncommitted change. The row
+        # lock (taken in id order, so two writers cannot deadlock) makes the second wait, and its next statement
+        # then reads what the first committed. NO KEY UPDATE does not block inserting a prediction, which takes
+        # KEY SHARE on its analyst.
+        ids = list(analysts.select_for_update(no_key=True).values_list("pk", flat=True))
+        stored, predictions = AnalystBinSums.objects.all(), selectors.scored_predictions()
+        if analyst_ids is not None:
+            stored, predictions = stored.filter(analyst_id__in=ids), predictions.filter(analyst_id__in=ids)
+        stored.delete()
+        # INSERT … SELECT: the sums go from the aggregate straight into the table, never through Python.
+        sums = selectors.bin_sums_by_analyst(predictions, bins=AnalystBinSums.BINS)
+        select_sql, params = sums.query.sql_with_params()
+        columns = ", ".join(AnalystBinSums._meta.get_field(name).column for name in ("analyst", "bin", *selectors.SUM_FIELDS))
+        with connection.cursor() as cursor:
+            cursor.execute(f"INSERT INTO {AnalystBinSums._meta.db_table} ({columns}) {select_sql}", params)
+
+
+def analysts_of_questions(*, question_ids: Iterable[int]) -> set[int]:
+    """The ids of the analysts who forecast on these questions."""
+    question_ids, analyst_ids = list(question_ids), set()
+    for start in range(0, len(question_ids), 5000):
+        chunk = question_ids[start : start + 5000]
+        analyst_ids.update(Prediction.objects.filter(question_id__in=chunk).values_list("analyst_id", flat=True).distinct())
+    return analyst_ids
+
+
+def prediction_scores_follow(*, prediction: Prediction) -> None:
+    """After a forecast is saved or deleted: refresh its analysts if it is, or was, on a judged question."""
+    analysts = {prediction.analyst_id, getattr(prediction, "_loaded_analyst_id", None)}
+    questions = {prediction.question_id, getattr(prediction, "_loaded_question_id", None)} - {None}
+    if Question.objects.filter(pk__in=questions, outcome__in=SCORED_OUTCOMES).exists():
+        analyst_scores_refresh(analyst_ids=analysts)
 
 
 def question_resolve(
