@@ -9,12 +9,13 @@ from django.urls import path
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from forecasts import services
+from forecasts import drafting, services
 from forecasts.csv_io import ImportRejected, forecasts_import
-from forecasts.forms import CsvImportForm, PredictionForm, ResolutionForm
+from forecasts.forms import ArticleForm, CsvImportForm, PredictionForm, ResolutionForm
 from forecasts.models import (
     Analyst,
     AnalystAlias,
+    DraftPrediction,
     Prediction,
     ProbabilityPhrase,
     Question,
@@ -55,6 +56,42 @@ class SourceAdmin(admin.ModelAdmin):
     @admin.display(ordering="prediction_count", description="predictions")
     def prediction_count(self, obj):
         return obj.prediction_count
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.ingest_article)
+        return [path("ingest/", view, name="forecasts_source_ingest"), *super().get_urls()]
+
+    def ingest_article(self, request):
+        """Paste or upload an article; it becomes a source with draft predictions to review at /sources/N/drafts/."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ArticleForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = {k: form.cleaned_data[k] for k in ("text", "title", "publisher", "url", "published_at")}
+            try:
+                report = drafting.article_ingest(**data, user=request.user)
+            except drafting.IngestError as exc:
+                form.add_error("text", str(exc))
+            else:
+                self.message_user(request, f"{report}. Review them on the drafts page.")
+                return redirect("source-drafts", source_id=report.source.pk)
+        context = {**self.admin_site.each_context(request), "form": form, "title": "Ingest an article"}
+        return TemplateResponse(request, "admin/forecasts/source/ingest.html", context)
+
+
+@admin.register(DraftPrediction)
+class DraftPredictionAdmin(admin.ModelAdmin):
+    """Drafts proposed by reading articles; accept or reject them on the drafts page, beside the article."""
+
+    list_display = ["speaker", "short_quote", "hedge_phrase", "phrase", "status", "source"]
+    list_filter = ["status", "phrase", "source"]
+    search_fields = ["speaker", "quote", "question_title"]
+    list_select_related = ["phrase", "source"]
+    readonly_fields = ["source", "quote", "quote_start", "prediction", "reviewed_by", "reviewed_at", "status"]
+
+    @admin.display(description="quote")
+    def short_quote(self, obj):
+        return obj.quote if len(obj.quote) < 80 else obj.quote[:77] + "…"
 
 
 class AliasInline(admin.TabularInline):

@@ -5,7 +5,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from forecasts.models import STATUS_OUTCOMES, Outcome, Prediction, Question, Resolution, Topic
+from forecasts.drafting import MAX_ARTICLE_BYTES
+from forecasts.models import STATUS_OUTCOMES, Analyst, Outcome, Prediction, Question, Resolution, Topic
+from forecasts.text import decode_article
 
 
 class PredictionForm(forms.ModelForm):
@@ -141,3 +143,67 @@ class LeaderboardForm(forms.Form):
         cleaned["min_resolved"] = cleaned.get("min_resolved") or 1
         cleaned["ordering"] = cleaned.get("ordering") or "brier"
         return cleaned
+
+
+class ArticleForm(forms.Form):
+    """An article to read for forecasts: pasted or uploaded (UTF-8 text, 1 MB at most)."""
+
+    title = forms.CharField(max_length=300, required=False, help_text="Defaults to the article's first line.")
+    publisher = forms.CharField(max_length=200, required=False)
+    url = forms.URLField(max_length=500, required=False)
+    published_at = forms.DateTimeField(required=False, help_text="YYYY-MM-DD; defaults to now.")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), required=False, strip=False)
+    file = forms.FileField(required=False, help_text="Or a .txt file, UTF-8.")
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload:
+            if upload.size > MAX_ARTICLE_BYTES:
+                raise forms.ValidationError({"file": f"The file is {upload.size:,} bytes; the limit is 1 MB."})
+            try:
+                data["text"] = decode_article(upload.read())
+            except ValueError as exc:
+                raise forms.ValidationError({"file": f"The file is {exc}."}) from None
+        if not (data.get("text") or "").strip():
+            raise forms.ValidationError({"text": "Paste the article's text or upload it as a file."})
+        return data
+
+
+class DraftAcceptForm(forms.Form):
+    analyst = forms.ModelChoiceField(Analyst.objects.order_by("name"), required=False, help_text="Or name a new one below.")
+    new_analyst_name = forms.CharField(max_length=200, required=False)
+    question_title = forms.CharField(max_length=300)
+    resolution_criteria = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
+    resolve_by = forms.DateTimeField()
+    check_every_days = forms.IntegerField(min_value=1, max_value=3650, required=False)
+    probability = forms.FloatField(
+        min_value=0.0, max_value=1.0, required=False,
+        help_text="Leave empty to use the phrase table; a number here is your reading (judged) and needs a note.",
+    )
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, draft=None, **kwargs):
+        self.draft = draft
+        if draft is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "analyst": draft.analyst_id,
+                "new_analyst_name": "" if draft.analyst_id else draft.speaker,
+                "question_title": draft.question_title,
+                "resolution_criteria": draft.resolution_criteria,
+                "resolve_by": draft.resolve_by,
+                "check_every_days": draft.check_every.days if draft.check_every else None,
+            }
+        super().__init__(*args, **kwargs)
+        if draft is not None:
+            self.prefix = f"draft-{draft.pk}"
+
+    def clean(self):
+        data = super().clean()
+        if data.get("probability") is not None and not (data.get("note") or "").strip():
+            self.add_error("note", "Say why: a probability you give is a judged reading and needs a note.")
+        if self.draft is not None and data.get("probability") is None and self.draft.phrase_id is None:
+            self.add_error("probability", "No phrase-table row matches these hedge words: give a probability and a note.")
+        if not data.get("analyst") and not (data.get("new_analyst_name") or "").strip():
+            self.add_error("new_analyst_name", "Choose an analyst or name a new one: the quotation has no speaker.")
+        return data

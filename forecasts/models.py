@@ -402,3 +402,57 @@ class AnalystBinSums(models.Model):
 
     def __str__(self) -> str:
         return f"{self.analyst_id} bin {self.bin}: n={self.n}"
+
+
+class DraftPrediction(models.Model):
+    """A forecast proposed by reading an article (forecasts/ingest.py), waiting for an analyst to accept, edit or
+    reject it. Drafts live apart from Prediction, so nothing that scores can ever see one."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    source = models.ForeignKey(Source, on_delete=models.CASCADE, related_name="drafts")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    speaker = models.CharField(max_length=300, blank=True, help_text="The speaker as the article names them.")
+    speaker_affiliation = models.CharField(max_length=300, blank=True)
+    speaker_kind = models.CharField(max_length=10, choices=Analyst.Kind.choices, default=Analyst.Kind.PERSON)
+    analyst = models.ForeignKey(
+        Analyst, null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts",
+        help_text="The analyst the speaker's name or alias matched; empty when a new analyst is proposed.",
+    )
+    quote = models.TextField(help_text="Verbatim from the source's normalized text.")
+    quote_start = models.PositiveIntegerField(help_text="Where the quote starts in the source's text.")
+    hedge_phrase = models.CharField(max_length=100, blank=True)
+    phrase = models.ForeignKey(ProbabilityPhrase, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    probability = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL)
+    question_title = models.CharField(max_length=300)
+    resolution_criteria = models.TextField()
+    resolve_by = models.DateTimeField()
+    check_every = models.DurationField(null=True, blank=True)
+    made_at = models.DateTimeField()
+    flags = models.TextField(blank=True, help_text="What a reviewer should look at, one per line.")
+    prediction = models.OneToOneField(
+        Prediction, null=True, blank=True, on_delete=models.SET_NULL, related_name="draft",
+        help_text="The prediction made by accepting this draft.",
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["source", "quote_start", "id"]
+        constraints = [
+            # Ingesting one article twice proposes nothing twice.
+            models.UniqueConstraint(fields=["source", "quote_start", "quote"], name="draft_unique_quote_in_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.speaker or '(no speaker)'}: {self.quote[:60]}"
+
+    @property
+    def flag_list(self) -> list[str]:
+        return [line for line in self.flags.splitlines() if line.strip()]

@@ -1,6 +1,7 @@
 """Reads. Scores are aggregated in the database with the formulas of scoring.py, one query per report."""
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 from django.db.models import (
     Avg,
@@ -19,7 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, Greatest, Least, Ln
 
 from forecasts import scoring
-from forecasts.models import SCORED_OUTCOMES, Analyst, AnalystBinSums, Outcome, Prediction
+from forecasts.models import SCORED_OUTCOMES, Analyst, AnalystBinSums, Outcome, Prediction, ProbabilityPhrase
 
 
 def analyst_by_name(*, name: str) -> Analyst | None:
@@ -55,11 +56,29 @@ class BinIndex(Func):
 # o: 1.0 for a yes, 0.0 for a no (only yes/no questions are scored).
 OUTCOME = Case(When(question__outcome=Outcome.YES, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
 P = F("probability")
-_CLIPPED = Greatest(Least(P, Value(scoring.LOG_LOSS_CLIP[1])), Value(scoring.LOG_LOSS_CLIP[0]))
-LOG_LOSS_TERM = -Ln(
-    Case(When(question__outcome=Outcome.YES, then=_CLIPPED), default=Value(1.0) - _CLIPPED, output_field=FloatField())
-)
-SQUARED_ERROR = (P - OUTCOME) * (P - OUTCOME)
+
+
+def _log_loss_term(p):
+    clipped = Greatest(Least(p, Value(scoring.LOG_LOSS_CLIP[1])), Value(scoring.LOG_LOSS_CLIP[0]))
+    return -Ln(
+        Case(When(question__outcome=Outcome.YES, then=clipped), default=Value(1.0) - clipped, output_field=FloatField())
+    )
+
+
+def _squared_error(p):
+    return (p - OUTCOME) * (p - OUTCOME)
+
+
+LOG_LOSS_TERM = _log_loss_term(P)
+SQUARED_ERROR = _squared_error(P)
+PHRASE_BOUNDS = ("low", "high")
+
+
+def probability_at_phrase_bound(bound: str):
+    """A `phrase` prediction's probability at its phrase-table row's low or high bound; the others' as they are."""
+    if bound not in PHRASE_BOUNDS:
+        raise ValueError(f"phrase_bound must be one of {', '.join(PHRASE_BOUNDS)}")
+    return Case(When(basis="phrase", then=F(f"phrase__{bound}")), default=P, output_field=FloatField())
 
 
 def scored_predictions(
@@ -163,14 +182,17 @@ def leaderboard(
     until: dt.datetime | None = None,
     topic: str | None = None,
     basis: str | None = None,
+    phrase_bound: str | None = None,
     stored: bool = True,
 ) -> QuerySet:
     """One row per analyst with at least `min_resolved` scored predictions, as one grouped query.
 
     Unfiltered, it sums the stored bin sums (at most ten rows per analyst); with a filter, or `stored=False`,
-    it aggregates the predictions.
+    it aggregates the predictions. `phrase_bound` ("low" or "high") scores every `phrase` prediction at its
+    phrase's bound instead of its number: does the ranking depend on the phrase table?
     """
-    if stored and _unfiltered(since, until, topic, basis):
+    p = probability_at_phrase_bound(phrase_bound) if phrase_bound else P
+    if stored and not phrase_bound and _unfiltered(since, until, topic, basis):
         n = Cast(Sum("n"), FloatField())
         board = AnalystBinSums.objects.values(analyst_slug=F("analyst__slug"), name=F("analyst__name")).annotate(
             n_resolved=Sum("n"),
@@ -185,8 +207,8 @@ def leaderboard(
             .values(analyst_slug=F("analyst__slug"), name=F("analyst__name"))
             .annotate(
                 n_resolved=Count("id"),
-                brier=Avg(SQUARED_ERROR),
-                log_loss=Avg(LOG_LOSS_TERM),
+                brier=Avg(_squared_error(p)),
+                log_loss=Avg(_log_loss_term(p)),
                 base_rate=Avg(OUTCOME),
             )
         )
@@ -195,3 +217,47 @@ def leaderboard(
         .filter(n_resolved__gte=max(min_resolved, 1))
         .order_by(LEADERBOARD_ORDERINGS[ordering], F("name").asc())
     )
+
+
+@dataclass
+class PhraseOutcomes:
+    """How often the claims made with one hedge phrase came true: n judged yes/no, n_true, Wilson 95%."""
+
+    n: int = 0
+    n_true: int = 0
+    observed_frequency: float | None = None
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+    def finish(self) -> "PhraseOutcomes":
+        self.observed_frequency = self.n_true / self.n if self.n else None
+        self.ci_low, self.ci_high = scoring.wilson_interval(self.n_true, self.n)
+        return self
+
+
+@dataclass
+class PhraseCalibration:
+    phrase: ProbabilityPhrase
+    overall: PhraseOutcomes
+    analysts: list[tuple[str, str, PhraseOutcomes]] = field(default_factory=list)  # (slug, name, outcomes)
+
+
+def phrase_calibration(*, analyst: Analyst | None = None) -> list[PhraseCalibration]:
+    """For every row of the phrase table: of the scored claims made with it, how many came true — across all
+    analysts and per analyst. Two queries (the table, one GROUP BY phrase and analyst) however many claims."""
+    rows = (
+        scored_predictions(analyst=analyst)
+        .filter(phrase__isnull=False)
+        .values("phrase_id", "analyst__slug", "analyst__name")
+        .annotate(n=Count("id"), n_true=Sum(Case(When(question__outcome=Outcome.YES, then=1), default=0)))
+        .order_by("phrase_id", "analyst__name")
+    )
+    report = {p.pk: PhraseCalibration(phrase=p, overall=PhraseOutcomes()) for p in ProbabilityPhrase.objects.all()}
+    for row in rows:
+        entry = report[row["phrase_id"]]
+        entry.overall.n += row["n"]
+        entry.overall.n_true += row["n_true"]
+        entry.analysts.append((row["analyst__slug"], row["analyst__name"], PhraseOutcomes(row["n"], row["n_true"]).finish()))
+    for entry in report.values():
+        entry.overall.finish()
+    return sorted(report.values(), key=lambda e: (-e.phrase.probability, e.phrase.phrase))

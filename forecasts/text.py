@@ -73,3 +73,13 @@ def quote_spans(text: str, quotes: list[tuple[str, object]]) -> list[tuple[int, 
             kept.append((start, end, tag))
             last_end = end
     return kept
+
+
+def decode_article(data: bytes) -> str:
+    """An uploaded article's text; ValueError, saying where, when it is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); save the article as UTF-8"
+        ) from None

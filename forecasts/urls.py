@@ -19,4 +19,9 @@ urlpatterns = [
     path("analysts/<slug:slug>/calibration.svg", views.analyst_chart, name="analyst-chart"),
     path("sources/", views.source_list, name="source-list"),
     path("sources/<int:source_id>/", views.source_detail, name="source-detail"),
+    path("sources/<int:source_id>/drafts/", views.source_drafts, name="source-drafts"),
+    path("drafts/", views.draft_sources, name="draft-sources"),
+    path("drafts/<int:draft_id>/accept/", views.draft_accept, name="draft-accept"),
+    path("drafts/<int:draft_id>/reject/", views.draft_reject, name="draft-reject"),
+    path("phrases/", views.phrase_calibration, name="phrase-calibration"),
 ]

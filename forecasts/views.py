@@ -1,11 +1,14 @@
 """The analysts' pages. Views validate, call one service or selector, and render; no scoring here."""
 
+import datetime as dt
 import os
 
 import redis
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
@@ -18,9 +21,17 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from forecasts import charts, checks, selectors, services
-from forecasts.forms import LeaderboardForm, QuestionFilterForm, ResolveForm, SnoozeForm, UnresolveForm
-from forecasts.models import Analyst, Prediction, Question, Resolution, ResolutionCheck, Source
+from forecasts import charts, checks, drafting, selectors, services
+from forecasts.forms import (
+    ArticleForm,
+    DraftAcceptForm,
+    LeaderboardForm,
+    QuestionFilterForm,
+    ResolveForm,
+    SnoozeForm,
+    UnresolveForm,
+)
+from forecasts.models import Analyst, DraftPrediction, Prediction, Question, Resolution, ResolutionCheck, Source
 from forecasts.text import quote_context, quote_spans
 
 VIEW = "forecasts.view_question"
@@ -305,4 +316,116 @@ def source_detail(request, source_id: int):
         request,
         "forecasts/source_detail.html",
         {"source": source, "article": mark_safe(paragraphs), "predictions": predictions, "found": len(spans)},
+    )
+
+
+# --- drafts: articles read for forecasts ----------------------------------------------------------------------
+
+
+@_reader
+def draft_sources(request):
+    """Ingest an article; the sources whose drafts wait for review."""
+    form = ArticleForm()
+    if request.method == "POST":
+        if not request.user.has_perm("forecasts.add_source"):
+            raise PermissionDenied
+        form = ArticleForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = {k: form.cleaned_data[k] for k in ("text", "title", "publisher", "url", "published_at")}
+            try:
+                report = drafting.article_ingest(**data, user=request.user)
+            except drafting.IngestError as exc:
+                form.add_error("text", str(exc))
+            else:
+                messages.info(request, f"{len(report.drafts)} draft prediction(s) proposed, {report.created} new.")
+                return redirect("source-drafts", source_id=report.source.pk)
+    sources = (
+        Source.objects.annotate(
+            pending=Count("drafts", filter=Q(drafts__status="pending")), drafted=Count("drafts")
+        )
+        .filter(drafted__gt=0)
+        .order_by("-pending", "-created_at")
+    )
+    return render(request, "forecasts/draft_sources.html", {"form": form, "sources": sources},
+                  status=400 if form.errors else 200)
+
+
+def _draft_page(request, source_id: int, *, forms_by_id=None, status=200):
+    source = get_object_or_404(Source, pk=source_id)
+    drafts = list(source.drafts.select_related("analyst", "phrase", "prediction"))
+    forms_by_id = forms_by_id or {}
+    for draft in drafts:
+        draft.form = forms_by_id.get(draft.pk) or DraftAcceptForm(draft=draft)
+    spans = quote_spans(source.text, [(d.quote, d) for d in drafts])
+    html, position = [], 0
+    for start, end, draft in spans:
+        html.append(escape(source.text[position:start]))
+        html.append(
+            f'<mark id="quote-{draft.pk}" class="draft-{draft.status}"><a href="#draft-{draft.pk}">'
+            f"{escape(source.text[start:end])}</a></mark>"
+        )
+        position = end
+    html.append(escape(source.text[position:]))
+    paragraphs = "".join(f"<p>{paragraph}</p>" for paragraph in "".join(html).split("\n\n") if paragraph.strip())
+    return render(
+        request,
+        "forecasts/source_drafts.html",
+        {"source": source, "drafts": drafts, "article": mark_safe(paragraphs),
+         "can_review": request.user.has_perm("forecasts.add_prediction")},
+        status=status,
+    )
+
+
+@_reader
+def source_drafts(request, source_id: int):
+    return _draft_page(request, source_id)
+
+
+@login_required
+@permission_required("forecasts.add_prediction", raise_exception=True)
+@require_POST
+def draft_accept(request, draft_id: int):
+    draft = get_object_or_404(DraftPrediction, pk=draft_id)
+    form = DraftAcceptForm(request.POST, draft=draft)
+    if form.is_valid():
+        data = form.cleaned_data
+        days = data.pop("check_every_days")
+        try:
+            prediction = drafting.draft_accept(
+                draft_id=draft.pk, user=request.user, check_every=dt.timedelta(days=days) if days else None, **data
+            )
+        except drafting.DraftNotPending as exc:
+            messages.error(request, str(exc))
+            return redirect(f"{reverse('source-drafts', args=[draft.source_id])}#draft-{draft.pk}")
+        except (ValueError, DjangoValidationError) as exc:
+            form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.info(request, f"Accepted: {prediction.analyst.name} on “{prediction.question.title}”.")
+            return redirect(f"{reverse('source-drafts', args=[draft.source_id])}#draft-{draft.pk}")
+    return _draft_page(request, draft.source_id, forms_by_id={draft.pk: form}, status=400)
+
+
+@login_required
+@permission_required("forecasts.add_prediction", raise_exception=True)
+@require_POST
+def draft_reject(request, draft_id: int):
+    draft = get_object_or_404(DraftPrediction, pk=draft_id)
+    try:
+        drafting.draft_reject(draft_id=draft.pk, user=request.user)
+        messages.info(request, "Rejected.")
+    except drafting.DraftNotPending as exc:
+        messages.error(request, str(exc))
+    return redirect(f"{reverse('source-drafts', args=[draft.source_id])}#draft-{draft.pk}")
+
+
+@_reader
+def phrase_calibration(request):
+    """Calibration by hedge word: what each phrase of the table turned out to be worth."""
+    analyst = get_object_or_404(Analyst, slug=request.GET["analyst"]) if request.GET.get("analyst") else None
+    entries = selectors.phrase_calibration(analyst=analyst)
+    title = f"Hedge words: {analyst.name}" if analyst else "Hedge words: every analyst"
+    return render(
+        request,
+        "forecasts/phrase_calibration.html",
+        {"entries": entries, "analyst": analyst, "chart": mark_safe(charts.phrase_svg(entries, title=title))},
     )

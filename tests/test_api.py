@@ -539,3 +539,15 @@ def test_nul_characters_are_bad_input_not_a_server_error(api, seeded):
     assert response.status_code == 400 and "analyst" in response.json()
     assert client.get(f"{API}predictions/", {"analyst": "yeo\x00"}).status_code == 400
     assert client.get(f"{API}questions/", {"search": "a\x00b"}).status_code in (200, 400)
+
+
+@pytest.mark.django_db
+def test_a_date_filter_with_an_offset_postgresql_cannot_store_is_compared_in_utc(api, seeded):
+    """Found by fuzzing: Python parses offsets up to ±23:59, PostgreSQL refuses beyond ±15:59 (a DataError)."""
+    client = api("reader")
+    far = client.get("/api/v1/predictions/", {"made_before": "0234-07-30T12:34:11-18:41"})
+    assert far.status_code == 200 and far.json()["count"] == 0
+    late = client.get("/api/v1/predictions/", {"made_after": "2024-10-21T10:00:00-18:41"})
+    assert late.json()["count"] == 0  # 2024-10-22T04:41Z is after the seeded claims (2024-10-22T00:00Z)
+    early = client.get("/api/v1/predictions/", {"made_after": "2024-10-21T05:00:00-18:41"})
+    assert early.json()["count"] == 6

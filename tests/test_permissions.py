@@ -62,7 +62,8 @@ MATRIX = [
     ("delete", "predictions/{p}/", None, (401, 405, 405, 405)),
     ("get", "sources/", None, (401, 200, 200, 200)),
     ("get", "sources/{source}/", None, (401, 200, 200, 200)),
-    ("post", "sources/", None, (401, 405, 405, 405)),
+    ("post", "sources/", None, (401, 403, 400, 400)),  # no text: 400 for those allowed to ingest
+    ("get", "phrases/calibration/", None, (401, 200, 200, 200)),
     ("get", "checks/", None, (401, 200, 200, 200)),
     ("post", "checks/", "check", (401, 403, 201, 201)),
     ("get", "checks/{check}/", None, (401, 200, 200, 200)),
@@ -128,6 +129,11 @@ PAGE_MATRIX = [
     ("get", "/analysts/bruce-bennett/calibration.svg", None, (302, 200, 200, 200)),
     ("get", "/sources/", None, (302, 200, 200, 200)),
     ("get", "/sources/{source}/", None, (302, 200, 200, 200)),
+    ("get", "/sources/{source}/drafts/", None, (302, 200, 200, 200)),
+    ("get", "/drafts/", None, (302, 200, 200, 200)),
+    ("post", "/drafts/", None, (302, 403, 400, 400)),  # an empty article: a form error for those who may ingest
+    ("get", "/phrases/", None, (302, 200, 200, 200)),
+    ("get", "/admin/forecasts/source/ingest/", None, (302, 302, 200, 200)),
     ("get", "/accounts/password/", None, (302, 200, 200, 200)),
     ("get", "/accounts/login/", None, (200, 302, 302, 302)),
     ("get", "/admin/", None, (302, 302, 200, 200)),

@@ -5,6 +5,7 @@ from forecasts import scoring
 from forecasts.selectors import LEADERBOARD_ORDERINGS
 from forecasts.models import (
     Analyst,
+    DraftPrediction,
     Outcome,
     Prediction,
     ProbabilityPhrase,
@@ -205,6 +206,11 @@ class LeaderboardQuerySerializer(CalibrationQuerySerializer):
         choices=list(LEADERBOARD_ORDERINGS),
         default="brier",
     )
+    phrase_bound = serializers.ChoiceField(
+        choices=["low", "high"],
+        required=False,
+        help_text="Score every `phrase` prediction at its phrase's low or high bound: does the ranking depend on the mapping?",
+    )
 
 
 class CalibrationBinSerializer(serializers.Serializer):
@@ -257,3 +263,72 @@ class TokenResponseSerializer(serializers.Serializer):
 class HealthSerializer(serializers.Serializer):
     database = serializers.ChoiceField(choices=["ok", "unavailable"])
     broker = serializers.ChoiceField(choices=["ok", "unavailable"])
+
+
+class PhraseOutcomesSerializer(serializers.Serializer):
+    n = serializers.IntegerField(help_text="Claims made with the phrase whose question was judged yes or no.")
+    n_true = serializers.IntegerField(help_text="Of those, judged yes.")
+    observed_frequency = serializers.FloatField(allow_null=True)
+    ci_low = serializers.FloatField(allow_null=True, help_text="95% Wilson interval on the observed frequency.")
+    ci_high = serializers.FloatField(allow_null=True)
+
+
+class PhraseAnalystSerializer(PhraseOutcomesSerializer):
+    analyst = serializers.CharField(help_text="The analyst's slug.")
+    name = serializers.CharField()
+
+
+class PhraseCalibrationSerializer(PhraseOutcomesSerializer):
+    phrase = serializers.CharField()
+    probability = serializers.FloatField(help_text="The number the phrase table gives the phrase.")
+    low = serializers.FloatField()
+    high = serializers.FloatField()
+    analysts = PhraseAnalystSerializer(many=True)
+
+    def to_representation(self, entry):
+        phrase = entry.phrase
+        return {
+            "phrase": phrase.phrase,
+            "probability": phrase.probability,
+            "low": phrase.low,
+            "high": phrase.high,
+            **PhraseOutcomesSerializer(entry.overall).data,
+            "analysts": [
+                {"analyst": slug, "name": name, **PhraseOutcomesSerializer(outcomes).data}
+                for slug, name, outcomes in entry.analysts
+            ],
+        }
+
+
+class PhraseCalibrationQuerySerializer(serializers.Serializer):
+    analyst = serializers.SlugField(required=False, help_text="Only this analyst's claims.")
+
+
+class PhraseCalibrationResponseSerializer(serializers.Serializer):
+    results = PhraseCalibrationSerializer(many=True)
+
+
+class SourceIngestSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    text = serializers.CharField(trim_whitespace=False, help_text="The article's text, as copied (1 MB at most).")
+
+
+class DraftPredictionSerializer(serializers.ModelSerializer):
+    analyst = SlugRelatedField(slug_field="slug", read_only=True)
+    phrase = SlugRelatedField(slug_field="phrase", read_only=True)
+    flags = serializers.ListField(source="flag_list", child=serializers.CharField(), read_only=True)
+
+    class Meta:
+        model = DraftPrediction
+        fields = [
+            "id", "status", "speaker", "speaker_affiliation", "analyst", "quote", "hedge_phrase", "phrase",
+            "probability", "question_title", "resolution_criteria", "resolve_by", "check_every", "made_at", "flags",
+        ]
+
+
+class SourceIngestResponseSerializer(serializers.Serializer):
+    source = SourceSerializer()
+    drafts = DraftPredictionSerializer(many=True)

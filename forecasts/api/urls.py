@@ -15,6 +15,7 @@ app_name = "api"
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
     path("calibration/", views.LeaderboardView.as_view(), name="leaderboard"),
+    path("phrases/calibration/", views.PhraseCalibrationView.as_view(), name="phrase-calibration"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves Swagger UI's start-up script from its own URL, so the docs pass the CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

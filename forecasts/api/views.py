@@ -1,11 +1,14 @@
 """The REST API of SPEC.md. Views validate, call one service or selector, and serialize."""
 
+import datetime as dt
+
 import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.db.models import Count, Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, generics, mixins, status, viewsets
@@ -15,7 +18,7 @@ from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from forecasts import checks, csv_io, selectors, services
+from forecasts import checks, csv_io, drafting, selectors, services
 from forecasts.api import serializers as s
 from forecasts.models import STATUS_OUTCOMES, Analyst, Prediction, Question, Resolution, ResolutionCheck, Source
 
@@ -101,11 +104,21 @@ class LeaderboardView(generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 bound, compared in UTC: Python accepts offsets up to ±23:59, PostgreSQL refuses beyond ±15:59
+    (found by fuzzing: made_before=…-18:41 was a database error)."""
+
+    def filter(self, qs, value):
+        if value is not None and timezone.is_aware(value):
+            value = value.astimezone(dt.timezone.utc)
+        return super().filter(qs, value)
+
+
 class QuestionFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Question.Status.choices, method="filter_status")
     topic = django_filters.CharFilter(field_name="topics__slug")
-    resolve_by_before = django_filters.IsoDateTimeFilter(field_name="resolve_by", lookup_expr="lt")
-    resolve_by_after = django_filters.IsoDateTimeFilter(field_name="resolve_by", lookup_expr="gte")
+    resolve_by_before = UtcDateTimeFilter(field_name="resolve_by", lookup_expr="lt")
+    resolve_by_after = UtcDateTimeFilter(field_name="resolve_by", lookup_expr="gte")
     analyst = django_filters.CharFilter(field_name="predictions__analyst__slug", distinct=True)
 
     class Meta:
@@ -213,8 +226,8 @@ class PredictionFilter(django_filters.FilterSet):
     analyst = django_filters.CharFilter(field_name="analyst__slug")
     topic = django_filters.CharFilter(field_name="question__topics__slug")
     status = django_filters.ChoiceFilter(choices=Question.Status.choices, method="filter_status")
-    made_after = django_filters.IsoDateTimeFilter(field_name="made_at", lookup_expr="gte")
-    made_before = django_filters.IsoDateTimeFilter(field_name="made_at", lookup_expr="lt")
+    made_after = UtcDateTimeFilter(field_name="made_at", lookup_expr="gte")
+    made_before = UtcDateTimeFilter(field_name="made_at", lookup_expr="lt")
 
     class Meta:
         model = Prediction
@@ -261,17 +274,49 @@ class PredictionViewSet(
         return response
 
 
-class SourceViewSet(viewsets.ReadOnlyModelViewSet):
+class SourceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Source.objects.annotate(prediction_count=Count("predictions")).order_by("-published_at", "id")
     serializer_class = s.SourceSerializer
     read_permission = "forecasts.view_source"
+    write_permissions = {"create": "forecasts.add_source"}
     search_fields = ["title", "publisher", "url"]
     ordering_fields = ["published_at", "id"]
+
+    @extend_schema(
+        request=s.SourceIngestSerializer,
+        responses={201: s.SourceIngestResponseSerializer},
+        summary="Ingest an article: keep it as a source and propose draft predictions for review",
+    )
+    def create(self, request, *args, **kwargs):
+        body = s.SourceIngestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            report = drafting.article_ingest(**body.validated_data, user=request.user)
+        except drafting.IngestError as exc:
+            return Response({"text": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
+        payload = {"source": report.source, "drafts": report.drafts}
+        return Response(s.SourceIngestResponseSerializer(payload).data, status=status.HTTP_201_CREATED)
+
+
+class PhraseCalibrationView(generics.GenericAPIView):
+    """Calibration by hedge word: for each phrase of the phrase table, how many claims made with it came true."""
+
+    read_permission = "forecasts.view_probabilityphrase"
+    serializer_class = s.PhraseCalibrationResponseSerializer
+    filter_backends = []
+    pagination_class = None
+
+    @extend_schema(parameters=[s.PhraseCalibrationQuerySerializer], responses={200: s.PhraseCalibrationResponseSerializer})
+    def get(self, request):
+        query = _validated_query(s.PhraseCalibrationQuerySerializer, request)
+        analyst = get_object_or_404(Analyst, slug=query["analyst"]) if query.get("analyst") else None
+        report = selectors.phrase_calibration(analyst=analyst)
+        return Response({"results": s.PhraseCalibrationSerializer(report, many=True).data})
 
 
 class CheckFilter(django_filters.FilterSet):
     assigned_to = django_filters.CharFilter(field_name="assigned_to__username")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    due_before = UtcDateTimeFilter(field_name="due_at", lookup_expr="lt")
 
     class Meta:
         model = ResolutionCheck

@@ -12,4 +12,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         analyst_scores_refresh()
-        self.stdout.write(f"stored scores rewritten: {AnalystBinSums.objects.count()} analyst-bin rows")
+        if options["verbosity"]:
+            self.stdout.write(f"stored scores rewritten: {AnalystBinSums.objects.count()} analyst-bin rows")

@@ -1,0 +1,233 @@
+"""Writes for turning articles into forecasts: ingest an article into draft predictions, accept or reject a draft.
+
+Each service is one transaction: a bad article or a refused draft leaves nothing half-saved.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from forecasts import selectors
+from forecasts.ingest import Candidate, find_candidates
+from forecasts.models import Analyst, AnalystAlias, DraftPrediction, Prediction, ProbabilityPhrase, Source
+from forecasts.services import months_after, prediction_create, question_create
+from forecasts.text import normalize_text
+
+MAX_ARTICLE_BYTES = 1_000_000
+DEFAULT_HORIZON_MONTHS, NEAR_FUTURE_MONTHS = 12, 6
+DEFAULT_CHECK_EVERY = dt.timedelta(days=90)
+
+
+class IngestError(Exception):
+    """The article cannot be read; nothing was saved."""
+
+
+class DraftNotPending(Exception):
+    """The draft was accepted or rejected already (perhaps by someone else meanwhile)."""
+
+
+@dataclass
+class IngestReport:
+    source: Source
+    drafts: list[DraftPrediction] = field(default_factory=list)
+    created: int = 0
+
+    def __str__(self) -> str:
+        return f"source {self.source.pk}: {len(self.drafts)} draft prediction(s), {self.created} new"
+
+
+def phrase_for_hedge(hedge: str, phrases: list[ProbabilityPhrase]) -> ProbabilityPhrase | None:
+    """The phrase-table row for hedge words as said: the row named exactly, else the most hedged row (nearest
+    to 50%) whose words occur in them — "likely going to" is "likely", not "going to"."""
+    hedge = " ".join(hedge.lower().split())
+    exact = [p for p in phrases if p.phrase.lower() == hedge]
+    if exact:
+        return exact[0]
+    padded = f" {hedge} "
+    inside = [p for p in phrases if f" {p.phrase.lower()} " in padded]
+    return min(inside, key=lambda p: (abs(p.probability - 0.5), p.phrase)) if inside else None
+
+
+def _horizon(quote: str) -> int:
+    return NEAR_FUTURE_MONTHS if "near future" in quote.lower() or "near term" in quote.lower() else DEFAULT_HORIZON_MONTHS
+
+
+def _suggested_question(candidate: Candidate, resolve_by: dt.datetime) -> tuple[str, str]:
+    when = f"{resolve_by.day} {resolve_by:%B %Y}"
+    claim = candidate.quote.replace('"', "").strip().rstrip(".")
+    title = f"By {when}, will this come true: “{claim}”?"
+    if len(title) > 300:
+        title = title[:297].rsplit(" ", 1)[0] + "…”?"
+    speaker = candidate.speaker or "the speaker"
+    criteria = (
+        f"YES if, by {when}, credible reporting (an official statement or at least two major news organisations) "
+        f"shows that what {speaker} said has come true: “{candidate.quote}”. NO otherwise. "
+        "Suggested by the article reader: sharpen it before accepting."
+    )
+    return title, criteria
+
+
+def article_ingest(
+    *,
+    text: str,
+    title: str = "",
+    publisher: str = "",
+    url: str = "",
+    published_at: dt.datetime | None = None,
+    user=None,
+) -> IngestReport:
+    """Keep the article as a Source and propose a draft prediction for each forward-looking attributed statement.
+
+    Ingesting the same article (same URL, or same title and text) again proposes nothing new.
+    """
+    if not text or not text.strip():
+        raise IngestError("The article is empty: paste or upload its text.")
+    size = len(text.encode("utf-8"))
+    if size > MAX_ARTICLE_BYTES:
+        raise IngestError(f"The article is {size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,} (1 MB).")
+    if "\x00" in text:
+        raise IngestError("The article contains NUL characters: it does not look like text.")
+    normalized = normalize_text(text)
+    title = (title or normalized.strip().split("\n", 1)[0])[:300]
+    made_at = published_at or timezone.now()
+    phrases = list(ProbabilityPhrase.objects.all())
+
+    with transaction.atomic():
+        if url:
+            source, _ = Source.objects.get_or_create(
+                url=url, defaults={"title": title, "publisher": publisher, "published_at": published_at, "raw_text": text, "text": normalized}
+            )
+        else:
+            source = Source.objects.filter(url="", title=title, text=normalized).first() or Source.objects.create(
+                title=title, publisher=publisher, published_at=published_at, raw_text=text, text=normalized
+            )
+        report = IngestReport(source=source)
+        for candidate in find_candidates(source.text, publisher=source.publisher or publisher):
+            draft, created = _draft_for(candidate, source=source, made_at=source.published_at or made_at, phrases=phrases)
+            report.drafts.append(draft)
+            report.created += created
+    return report
+
+
+def _draft_for(candidate: Candidate, *, source: Source, made_at: dt.datetime, phrases) -> tuple[DraftPrediction, bool]:
+    flags = list(candidate.flags)
+    analyst = selectors.analyst_by_name(name=candidate.speaker) if candidate.speaker else None
+    if candidate.speaker and analyst is None:
+        about = f" ({candidate.affiliation})" if candidate.affiliation else ""
+        flags.append(f"new analyst proposed: {candidate.speaker}{about}")
+    phrase = phrase_for_hedge(candidate.hedge_phrase, phrases)
+    if phrase is None:
+        flags.append(f"no phrase-table row for “{candidate.hedge_phrase}”: give a judged probability and a note")
+    resolve_by = months_after(made_at, _horizon(candidate.quote))
+    title, criteria = _suggested_question(candidate, resolve_by)
+    return DraftPrediction.objects.get_or_create(
+        source=source,
+        quote_start=candidate.start,
+        quote=candidate.quote,
+        defaults={
+            "speaker": candidate.speaker[:300],
+            "speaker_affiliation": candidate.affiliation[:300],
+            "speaker_kind": Analyst.Kind.GROUP if candidate.is_group else Analyst.Kind.PERSON,
+            "analyst": analyst,
+            "hedge_phrase": candidate.hedge_phrase[:100],
+            "phrase": phrase,
+            "probability": phrase.probability if phrase else None,
+            "question_title": title,
+            "resolution_criteria": criteria,
+            "resolve_by": resolve_by,
+            "check_every": DEFAULT_CHECK_EVERY,
+            "made_at": made_at,
+            "flags": "\n".join(flags),
+        },
+    )
+
+
+def _analyst_for(draft: DraftPrediction, *, analyst: Analyst | None, new_analyst_name: str) -> Analyst:
+    if analyst is not None:
+        return analyst
+    name = (new_analyst_name or draft.speaker).strip()
+    if not name:
+        raise ValueError("The quotation has no speaker: choose an analyst or name a new one.")
+    existing = selectors.analyst_by_name(name=name)
+    if existing is not None:
+        return existing
+    base = slugify(name)[:90] or "analyst"
+    slug, n = base, 2
+    while Analyst.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    created = Analyst.objects.create(
+        name=name[:200], slug=slug, kind=draft.speaker_kind, affiliation=draft.speaker_affiliation[:200]
+    )
+    if draft.speaker and draft.speaker != name and not AnalystAlias.objects.filter(name=draft.speaker).exists():
+        AnalystAlias.objects.create(analyst=created, name=draft.speaker[:200])
+    return created
+
+
+def draft_accept(
+    *,
+    draft_id: int,
+    user,
+    analyst: Analyst | None = None,
+    new_analyst_name: str = "",
+    question_title: str | None = None,
+    resolution_criteria: str | None = None,
+    resolve_by: dt.datetime | None = None,
+    check_every: dt.timedelta | None = None,
+    probability: float | None = None,
+    note: str = "",
+) -> Prediction:
+    """Turn a pending draft into a question and a prediction (both as edited), and mark it accepted.
+
+    A probability given here is the reviewer's reading: the prediction is `judged` and needs a note. Without one,
+    the draft's phrase-table row gives it (`phrase`).
+    """
+    with transaction.atomic():
+        draft = DraftPrediction.objects.select_for_update(of=("self",)).select_related("phrase", "source").get(pk=draft_id)
+        if draft.status != DraftPrediction.Status.PENDING:
+            raise DraftNotPending(f"This draft was {draft.status} already.")
+        chosen = _analyst_for(draft, analyst=analyst or draft.analyst, new_analyst_name=new_analyst_name)
+        if probability is None and draft.phrase is None:
+            raise ValueError("No phrase-table row matches the hedge words: give a probability and a note.")
+        question = question_create(
+            data={
+                "title": (question_title or draft.question_title)[:300],
+                "resolution_criteria": resolution_criteria or draft.resolution_criteria,
+                "resolve_by": resolve_by or draft.resolve_by,
+                "check_every": check_every if check_every is not None else draft.check_every,
+                "created_at": draft.made_at,
+            },
+            user=user,
+        )
+        judged = probability is not None
+        prediction = prediction_create(
+            data={
+                "analyst": chosen,
+                "question": question,
+                "source": draft.source,
+                "quote": draft.quote,
+                "hedge_phrase": draft.hedge_phrase,
+                "phrase": draft.phrase,
+                "basis": Prediction.Basis.JUDGED if judged else Prediction.Basis.PHRASE,
+                "probability": probability if judged else draft.phrase.probability,
+                "note": note,
+                "made_at": draft.made_at,
+            },
+            user=user,
+        )
+        draft.status, draft.prediction, draft.analyst = DraftPrediction.Status.ACCEPTED, prediction, chosen
+        draft.reviewed_by, draft.reviewed_at = user, timezone.now()
+        draft.save(update_fields=["status", "prediction", "analyst", "reviewed_by", "reviewed_at"])
+    return prediction
+
+
+def draft_reject(*, draft_id: int, user) -> DraftPrediction:
+    with transaction.atomic():
+        draft = DraftPrediction.objects.select_for_update().get(pk=draft_id)
+        if draft.status != DraftPrediction.Status.PENDING:
+            raise DraftNotPending(f"This draft was {draft.status} already.")
+        draft.status, draft.reviewed_by, draft.reviewed_at = DraftPrediction.Status.REJECTED, user, timezone.now()
+        draft.save(update_fields=["status", "reviewed_by", "reviewed_at"])
+    return draft

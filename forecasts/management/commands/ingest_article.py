@@ -1,0 +1,49 @@
+import datetime as dt
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from forecasts.drafting import MAX_ARTICLE_BYTES, IngestError, article_ingest
+from forecasts.text import decode_article
+
+
+class Command(BaseCommand):
+    help = (
+        "Read an article (a UTF-8 text file) for forecasts: keep it as a source and propose a draft prediction for "
+        "each forward-looking attributed statement, for an analyst to accept, edit or reject at /drafts/."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="Path to the article's text (UTF-8).")
+        parser.add_argument("--title", default="", help="Defaults to the article's first line.")
+        parser.add_argument("--publisher", default="")
+        parser.add_argument("--url", default="")
+        parser.add_argument("--published-at", default="", help="YYYY-MM-DD or ISO 8601; defaults to now.")
+
+    def handle(self, *args, file: str, title: str, publisher: str, url: str, published_at: str, **options):
+        path = Path(file)
+        try:
+            if path.stat().st_size > MAX_ARTICLE_BYTES:
+                raise CommandError(f"{file}: {path.stat().st_size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,} (1 MB)")
+            text = decode_article(path.read_bytes())
+        except FileNotFoundError:
+            raise CommandError(f"{file}: no such file") from None
+        except ValueError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+        when = None
+        if published_at:
+            try:
+                when = parse_datetime(published_at)
+            except ValueError:
+                when = None
+            if when is None:
+                raise CommandError(f"--published-at {published_at!r} is not a date (YYYY-MM-DD or ISO 8601)")
+            if timezone.is_naive(when):
+                when = timezone.make_aware(when, dt.timezone.utc)
+        try:
+            report = article_ingest(text=text, title=title, publisher=publisher, url=url, published_at=when)
+        except IngestError as exc:
+            raise CommandError(f"{file}: {exc}") from None
+        self.stdout.write(f"{file}: {report}; review them at /sources/{report.source.pk}/drafts/")

@@ -1,0 +1,293 @@
+"""Reading articles for forecasts: the seeded article and two more in other quotation styles, drafts, bad input."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from forecasts import selectors
+from forecasts.drafting import IngestError, article_ingest, draft_accept, draft_reject, phrase_for_hedge
+from forecasts.ingest import find_candidates
+from forecasts.models import Analyst, AnalystAlias, DraftPrediction, Prediction, ProbabilityPhrase, Source
+from forecasts.services import SeedReport, phrases_load
+from forecasts.text import normalize_text
+from tests.conftest import SEEDS_DIR
+from tests.factories import analyst_user, reader_user
+
+ARTICLES = Path(__file__).parent / "articles"
+SEED = yaml.safe_load((SEEDS_DIR / "yonhap-2024-10-22-nk-troop-dispatch.yaml").read_text(encoding="utf-8"))
+RAW = (SEEDS_DIR / SEED["source"]["raw_file"]).read_text(encoding="utf-8")
+SEED_QUOTES = [claim["quote"] for claim in SEED["claims"]]
+# The forecasts a careful reader finds in the two test articles (quote as the reader proposes it, speaker).
+OTHER_ARTICLES = {
+    "colon-style.txt": [
+        ("Inflation will fall below 3 percent by the end of 2025.", "Jane Doe"),
+        ("Rates are likely to be cut twice next year.", "Jane Doe"),
+        ("the currency could weaken further in the coming months.", "John Roe"),
+        ("We expect unemployment to stay flat", "Mary Major"),
+        ("the budget deficit is unlikely to shrink before 2027", "Finance ministry"),
+    ],
+    "run-on-style.txt": [
+        ('The reservoir will run dry by September if the rains do not come," she said. '
+         '"Farmers will lose most of the second harvest.', "Amina Yusuf"),
+        ("rationing may begin in July", "Regional water authority"),
+        ("It is going to get worse before it gets better", "Amina Yusuf"),
+        ("Prices will double by winter.", "Amina Yusuf"),
+    ],
+}
+
+
+def _recall_precision(found: list[tuple[str, str]], expected: list[tuple[str, str]]) -> tuple[float, float]:
+    """A proposal is right when quote and speaker are the expected ones exactly."""
+    right = set(found) & set(expected)
+    return len(right) / len(expected), (len(right) / len(found) if found else 0.0)
+
+
+def test_recall_and_precision_on_three_articles(capsys):
+    text = normalize_text(RAW)
+    seeded = [(c.quote, c.speaker) for c in find_candidates(text, publisher="Yonhap News Agency")]
+    seed_speakers = {a["slug"]: [a["name"], *a.get("aliases", [])] for a in SEED["analysts"]}
+    expected = []
+    for claim in SEED["claims"]:
+        match = next((s for q, s in seeded if q == claim["quote"] and s in seed_speakers[claim["analyst"]]), None)
+        expected.append((claim["quote"], match or seed_speakers[claim["analyst"]][0]))
+    results = {"yonhap (seeded)": _recall_precision(seeded, expected)}
+    for name, wanted in OTHER_ARTICLES.items():
+        text = normalize_text((ARTICLES / name).read_text(encoding="utf-8"))
+        found = [(c.quote, c.speaker) for c in find_candidates(text, publisher="Test Wire")]
+        results[name] = _recall_precision(found, wanted)
+    with capsys.disabled():
+        for name, (recall, precision) in results.items():
+            print(f"\ningest {name}: recall {recall:.2f}, precision {precision:.2f}")
+
+    assert results["yonhap (seeded)"][0] == 1.0  # all six SPEC.md claims, quote and speaker exact
+    assert results["yonhap (seeded)"][1] >= 0.5  # few non-forecasts: 5 of 11 proposals
+    for name in OTHER_ARTICLES:
+        assert results[name] == (1.0, 1.0), name
+
+
+def test_hedge_words_map_to_the_most_hedged_row_of_the_table(seeded):
+    phrases = list(ProbabilityPhrase.objects.all())
+    assert phrase_for_hedge("likely going to", phrases).phrase == "likely"
+    assert phrase_for_hedge("are going to", phrases).phrase == "going to"
+    assert phrase_for_hedge("could", phrases).phrase == "could"
+    assert phrase_for_hedge("has decided to", phrases) is None
+
+
+@pytest.fixture
+def phrases_only(db):
+    phrases_load(path=SEEDS_DIR / "phrases.yaml", report=SeedReport())
+
+
+@pytest.fixture
+def seed_analysts(phrases_only):
+    for row in SEED["analysts"]:
+        analyst = Analyst.objects.create(**{k: row[k] for k in ("slug", "name", "kind", "affiliation", "title")})
+        for alias in row["aliases"]:
+            AnalystAlias.objects.create(analyst=analyst, name=alias)
+
+
+def _ingest():
+    return article_ingest(
+        text=RAW, title=SEED["source"]["title"], publisher="Yonhap News Agency", published_at=SEED["source"]["published_at"]
+    )
+
+
+def _accept_seed_claims(report, user):
+    by_quote = {d.quote: d for d in report.drafts}
+    for claim in SEED["claims"]:
+        draft = by_quote[claim["quote"]]
+        judged = {"probability": claim["probability"], "note": claim["note"]} if claim["basis"] == "judged" else {}
+        draft_accept(draft_id=draft.pk, user=user, **judged)
+    return {p.quote: p for p in Prediction.objects.select_related("analyst", "phrase")}
+
+
+def test_ingesting_the_seeded_article_and_accepting_its_six_claims_gives_the_curated_predictions(seed_analysts):
+    report = _ingest()
+    assert report.created == len(report.drafts) == 11
+    assert not Prediction.objects.exists()  # drafts are not predictions
+    user = analyst_user()
+
+    predictions = _accept_seed_claims(report, user)
+
+    assert set(predictions) == set(SEED_QUOTES)
+    for claim in SEED["claims"]:
+        prediction = predictions[claim["quote"]]
+        assert prediction.analyst.slug == claim["analyst"]  # names and aliases found the seeded analysts
+        assert prediction.hedge_phrase == claim["hedge_phrase"]
+        assert prediction.basis == claim["basis"]
+        assert (prediction.phrase.phrase if prediction.phrase else None) == claim.get("phrase")
+        expected_p = claim.get("probability") or ProbabilityPhrase.objects.get(phrase=claim["phrase"]).probability
+        assert prediction.probability == expected_p
+        assert prediction.made_at == claim["made_at"]
+        assert prediction.question.resolve_by == claim["question"]["resolve_by"]
+        assert prediction.source.text == normalize_text(RAW)
+    assert Analyst.objects.count() == len(SEED["analysts"])  # nobody new
+
+
+def test_from_scratch_the_speakers_are_proposed_as_new_analysts(phrases_only):
+    report = _ingest()
+    flagged = {d.speaker for d in report.drafts if any(f.startswith("new analyst proposed") for f in d.flag_list)}
+    assert {"Bruce Bennet", "Andrew Yeo", "Patrick Cronin", "South Korea's National Intelligence Service"} <= flagged
+
+    predictions = _accept_seed_claims(report, analyst_user())
+
+    bennett = predictions[SEED_QUOTES[0]].analyst
+    assert (bennett.name, bennett.affiliation) == ("Bruce Bennet", "RAND Corp.")
+    assert predictions[SEED_QUOTES[1]].analyst == bennett  # "Bennett noted" and "he said" found the same person
+    group = predictions[SEED_QUOTES[2]].analyst
+    assert (group.name, group.kind) == ("Analysts cited by Yonhap News Agency", "group")
+
+
+def test_ingesting_twice_proposes_nothing_new_and_drafts_are_never_scored(seed_analysts):
+    first = _ingest()
+    again = _ingest()
+    assert again.source == first.source and again.created == 0
+    assert DraftPrediction.objects.count() == 11
+    assert list(selectors.leaderboard()) == []
+
+
+def test_rejecting_and_accepting_twice(seed_analysts):
+    report = _ingest()
+    user = analyst_user()
+    draft_reject(draft_id=report.drafts[0].pk, user=user)
+    with pytest.raises(Exception, match="rejected already"):
+        draft_accept(draft_id=report.drafts[0].pk, user=user)
+    judged_without_a_number = next(d for d in report.drafts if d.phrase is None)
+    with pytest.raises(ValueError, match="give a probability"):
+        draft_accept(draft_id=judged_without_a_number.pk, user=user)
+    assert not Prediction.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("", "empty"), ("   \n ", "empty"), ("x" * 1_000_001, "limit is 1,000,000"), ("a\x00b", "NUL")],
+)
+def test_bad_articles_are_refused_and_nothing_is_saved(phrases_only, text, message):
+    with pytest.raises(IngestError, match=message):
+        article_ingest(text=text)
+    assert not Source.objects.exists() and not DraftPrediction.objects.exists()
+
+
+def test_a_quote_with_no_speaker_is_a_flagged_draft(phrases_only):
+    report = article_ingest(text='Storm season\n\n"The levees will fail if the river rises another metre."\n')
+    (draft,) = report.drafts
+    assert draft.speaker == "" and "no speaker found for this quotation" in draft.flag_list
+    with pytest.raises(ValueError, match="no speaker"):
+        draft_accept(draft_id=draft.pk, user=analyst_user())
+    draft_accept(draft_id=draft.pk, user=analyst_user(), new_analyst_name="Unnamed levee engineer")
+    assert Prediction.objects.get().analyst.name == "Unnamed levee engineer"
+
+
+def test_ingest_article_command(phrases_only, tmp_path, capsys):
+    path = tmp_path / "article.txt"
+    path.write_text(RAW, encoding="utf-8")
+    call_command("ingest_article", str(path), "--publisher", "Yonhap News Agency", "--published-at", "2024-10-22")
+    assert "11 draft prediction(s), 11 new" in capsys.readouterr().out
+    assert Source.objects.get().published_at.isoformat() == "2024-10-22T00:00:00+00:00"
+
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("Caf\xe9 owners will close.".encode("latin-1"))
+    with pytest.raises(CommandError, match=r"not UTF-8 text \(byte 0xe9 at position 3\)"):
+        call_command("ingest_article", str(bad))
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command("ingest_article", str(path), "--published-at", "yesterday")
+    assert Source.objects.count() == 1
+
+
+API = "/api/v1/"
+
+
+def test_post_sources_ingests_through_the_api(api, phrases_only):
+    client = api("analyst")
+    response = client.post(
+        f"{API}sources/",
+        {"title": "Yonhap", "publisher": "Yonhap News Agency", "published_at": "2024-10-22T00:00:00Z", "text": RAW},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["source"]["title"] == "Yonhap"
+    assert {d["quote"] for d in body["drafts"]} >= set(SEED_QUOTES)
+    nis = next(d for d in body["drafts"] if d["hedge_phrase"] == "has decided to")
+    assert nis["phrase"] is None and nis["probability"] is None
+    assert any("no phrase-table row" in flag for flag in nis["flags"])
+
+    assert client.post(f"{API}sources/", {"text": " "}, format="json").json() == {"text": ["The article is empty: paste or upload its text."]}
+    assert client.post(f"{API}sources/", {"text": "x" * 1_000_001}, format="json").status_code == 400
+    assert client.post(f"{API}sources/", {"title": "no text"}, format="json").status_code == 400
+    assert api("reader").post(f"{API}sources/", {"text": RAW}, format="json").status_code == 403
+    assert api().post(f"{API}sources/", {"text": RAW}, format="json").status_code == 401
+    assert Source.objects.count() == 1
+
+
+def test_review_page_accept_with_errors_then_accept_and_reject(client, seed_analysts):
+    report = _ingest()
+    client.force_login(analyst_user())
+    page = client.get(reverse("source-drafts", args=[report.source.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('<mark id="quote-') == 11  # every draft highlighted in the article beside it
+    assert html.count("accept-form") == 11
+
+    nis = next(d for d in report.drafts if d.hedge_phrase == "has decided to")
+    prefix = f"draft-{nis.pk}"
+    body = {
+        f"{prefix}-analyst": nis.analyst_id,
+        f"{prefix}-question_title": "Will North Korea have sent at least 10,000 troops to Russia by 22 October 2025?",
+        f"{prefix}-resolution_criteria": "YES if officials estimate so.",
+        f"{prefix}-resolve_by": "2025-10-22 00:00",
+        f"{prefix}-check_every_days": "90",
+        f"{prefix}-probability": "0.9",
+        f"{prefix}-note": "",
+    }
+    refused = client.post(reverse("draft-accept", args=[nis.pk]), body)
+    assert refused.status_code == 400
+    assert "needs a note" in refused.content.decode()
+    assert not Prediction.objects.exists()
+
+    body[f"{prefix}-note"] = "A decision reported as fact by an intelligence service."
+    accepted = client.post(reverse("draft-accept", args=[nis.pk]), body)
+    assert accepted.status_code == 302
+    prediction = Prediction.objects.get()
+    assert (prediction.basis, prediction.probability, prediction.analyst.slug) == ("judged", 0.9, "south-korea-nis")
+    assert prediction.question.check_every.days == 90
+
+    other = next(d for d in report.drafts if d.pk != nis.pk)
+    assert client.post(reverse("draft-reject", args=[other.pk])).status_code == 302
+    other.refresh_from_db()
+    assert other.status == "rejected"
+
+
+def test_readers_see_drafts_but_cannot_accept_or_ingest(client, seed_analysts):
+    report = _ingest()
+    client.force_login(reader_user(is_staff=True))
+    page = client.get(reverse("source-drafts", args=[report.source.pk]))
+    assert page.status_code == 200 and "accept-form" not in page.content.decode()
+    assert client.post(reverse("draft-accept", args=[report.drafts[0].pk]), {}).status_code == 403
+    assert client.post(reverse("draft-reject", args=[report.drafts[0].pk])).status_code == 403
+    assert client.post(reverse("draft-sources"), {"text": RAW}).status_code == 403
+    assert DraftPrediction.objects.filter(status="pending").count() == 11
+
+
+def test_ingest_page_and_admin_page(client, phrases_only):
+    client.force_login(analyst_user())
+    empty = client.post(reverse("draft-sources"), {"text": ""})
+    assert empty.status_code == 400 and "Paste the article" in empty.content.decode()
+    response = client.post(reverse("draft-sources"), {"text": RAW, "publisher": "Yonhap News Agency"})
+    assert response.status_code == 302
+    assert DraftPrediction.objects.count() == 11
+
+    from tests.factories import admin_user
+
+    client.force_login(admin_user())
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = SimpleUploadedFile("a.txt", b"\xff\xfe not text", content_type="text/plain")
+    refused = client.post(reverse("admin:forecasts_source_ingest"), {"file": bad})
+    assert refused.status_code == 200 and "not UTF-8 text" in refused.content.decode()
+    good = SimpleUploadedFile("b.txt", '"Prices will double by winter," Jane Roe said.'.encode(), content_type="text/plain")
+    assert client.post(reverse("admin:forecasts_source_ingest"), {"file": good}).status_code == 302
+    assert Source.objects.count() == 2
