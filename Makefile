@@ -31,7 +31,9 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py load_seeds
 
+# The demo reads the seeded article again: its six curated claims show as tracked, the rest as drafts at /drafts/.
 run: seed
+	$(BIN)/python manage.py ingest_article seeds/yonhap-2024-10-22-nk-troop-dispatch.txt --publisher "Yonhap News Agency" --published-at 2024-10-22
 	$(BIN)/python manage.py demo_user
 	$(BIN)/python manage.py sweep_checks
 	$(BIN)/python manage.py serve $(HOST):$(PORT)

@@ -105,7 +105,9 @@ def _chart(points: list[Point], *, title: str, summary: str, element_id: str, x_
             f'<line x1="{cx - 5}" y1="{y(point.ci_low)}" x2="{cx + 5}" y2="{y(point.ci_low)}" stroke="#2b6cb0" stroke-width="2"/>',
             f'<line x1="{cx - 5}" y1="{y(point.ci_high)}" x2="{cx + 5}" y2="{y(point.ci_high)}" stroke="#2b6cb0" stroke-width="2"/>',
             f'<circle cx="{cx}" cy="{cy}" r="6" fill="#2b6cb0" class="point"/>',
-            f'<text x="{cx + 9}" y="{cy - 8}" font-size="12" fill="#1d2433" class="bin-n">{escape(tag)}</text>',
+            # Near the right edge the label goes to the point's left, inside the chart.
+            f'<text x="{cx + 9 if point.x < 0.75 else cx - 9}" y="{cy - 8}" font-size="12" fill="#1d2433" class="bin-n" '
+            f'text-anchor="{"start" if point.x < 0.75 else "end"}">{escape(tag)}</text>',
             "</g>",
         ]
     parts.append("</svg>")

@@ -36,7 +36,12 @@ class IngestReport:
     created: int = 0
 
     def __str__(self) -> str:
-        return f"source {self.source.pk}: {len(self.drafts)} draft prediction(s), {self.created} new"
+        tracked = sum(d.status == DraftPrediction.Status.ACCEPTED for d in self.drafts)
+        waiting = sum(d.status == DraftPrediction.Status.PENDING for d in self.drafts)
+        return (
+            f"source {self.source.pk}: {len(self.drafts)} forward-looking statement(s), {waiting} waiting for review, "
+            f"{tracked} tracked ({self.created} new)"
+        )
 
 
 def phrase_for_hedge(hedge: str, phrases: list[ProbabilityPhrase]) -> ProbabilityPhrase | None:
@@ -81,7 +86,7 @@ def article_ingest(
 ) -> IngestReport:
     """Keep the article as a Source and propose a draft prediction for each forward-looking attributed statement.
 
-    Ingesting the same article (same URL, or same title and text) again proposes nothing new.
+    Ingesting the same article (same URL, or without one the same text) again proposes nothing new.
     """
     if not text or not text.strip():
         raise IngestError("The article is empty: paste or upload its text.")
@@ -101,21 +106,32 @@ def article_ingest(
                 url=url, defaults={"title": title, "publisher": publisher, "published_at": published_at, "raw_text": text, "text": normalized}
             )
         else:
-            source = Source.objects.filter(url="", title=title, text=normalized).first() or Source.objects.create(
+            # No URL: the same text is the same document, whatever title it was given.
+            source = Source.objects.filter(text=normalized).order_by("pk").first() or Source.objects.create(
                 title=title, publisher=publisher, published_at=published_at, raw_text=text, text=normalized
             )
         report = IngestReport(source=source)
+        # Claims of this article tracked already (curated seeds, earlier reviews) are recognised, not proposed again.
+        tracked = {p.quote: p for p in source.predictions.select_related("analyst")}
         for candidate in find_candidates(source.text, publisher=source.publisher or publisher):
-            draft, created = _draft_for(candidate, source=source, made_at=source.published_at or made_at, phrases=phrases)
+            draft, created = _draft_for(
+                candidate, source=source, made_at=source.published_at or made_at, phrases=phrases,
+                tracked=tracked.get(candidate.quote),
+            )
             report.drafts.append(draft)
             report.created += created
     return report
 
 
-def _draft_for(candidate: Candidate, *, source: Source, made_at: dt.datetime, phrases) -> tuple[DraftPrediction, bool]:
+def _draft_for(
+    candidate: Candidate, *, source: Source, made_at: dt.datetime, phrases, tracked: Prediction | None
+) -> tuple[DraftPrediction, bool]:
     flags = list(candidate.flags)
     analyst = selectors.analyst_by_name(name=candidate.speaker) if candidate.speaker else None
-    if candidate.speaker and analyst is None:
+    if tracked is not None:
+        analyst = tracked.analyst
+        flags.append("already tracked: this quote is a prediction of this source")
+    elif candidate.speaker and analyst is None:
         about = f" ({candidate.affiliation})" if candidate.affiliation else ""
         flags.append(f"new analyst proposed: {candidate.speaker}{about}")
     phrase = phrase_for_hedge(candidate.hedge_phrase, phrases)
@@ -141,6 +157,8 @@ def _draft_for(candidate: Candidate, *, source: Source, made_at: dt.datetime, ph
             "check_every": DEFAULT_CHECK_EVERY,
             "made_at": made_at,
             "flags": "\n".join(flags),
+            "status": DraftPrediction.Status.ACCEPTED if tracked else DraftPrediction.Status.PENDING,
+            "prediction": tracked,
         },
     )
 

@@ -337,7 +337,7 @@ def draft_sources(request):
             except drafting.IngestError as exc:
                 form.add_error("text", str(exc))
             else:
-                messages.info(request, f"{len(report.drafts)} draft prediction(s) proposed, {report.created} new.")
+                messages.info(request, f"Read: {report}.")
                 return redirect("source-drafts", source_id=report.source.pk)
     sources = (
         Source.objects.annotate(

@@ -185,7 +185,7 @@ def test_ingest_article_command(phrases_only, tmp_path, capsys):
     path = tmp_path / "article.txt"
     path.write_text(RAW, encoding="utf-8")
     call_command("ingest_article", str(path), "--publisher", "Yonhap News Agency", "--published-at", "2024-10-22")
-    assert "11 draft prediction(s), 11 new" in capsys.readouterr().out
+    assert "11 forward-looking statement(s), 11 waiting for review, 0 tracked (11 new)" in capsys.readouterr().out
     assert Source.objects.get().published_at.isoformat() == "2024-10-22T00:00:00+00:00"
 
     bad = tmp_path / "latin1.txt"
@@ -291,3 +291,15 @@ def test_ingest_page_and_admin_page(client, phrases_only):
     good = SimpleUploadedFile("b.txt", '"Prices will double by winter," Jane Roe said.'.encode(), content_type="text/plain")
     assert client.post(reverse("admin:forecasts_source_ingest"), {"file": good}).status_code == 302
     assert Source.objects.count() == 2
+
+
+def test_reading_a_seeded_article_again_recognises_its_tracked_claims(seeded):
+    report = article_ingest(text=RAW, publisher="Yonhap News Agency", published_at=SEED["source"]["published_at"])
+
+    assert report.source == Source.objects.get()  # the same text is the same document
+    tracked = {d.quote: d for d in report.drafts if d.status == "accepted"}
+    assert set(tracked) == set(SEED_QUOTES)
+    assert all(d.prediction.quote == d.quote for d in tracked.values())
+    assert all("already tracked" in " ".join(d.flag_list) for d in tracked.values())
+    assert DraftPrediction.objects.filter(status="pending").count() == 5
+    assert Prediction.objects.count() == 6  # nothing new until someone accepts a pending draft

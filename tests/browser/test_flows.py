@@ -158,7 +158,8 @@ def test_pages_pass_the_content_security_policy(seeded_live, page):
     _log_in(page, base, "root")
     question = Question.objects.get(key="nk-troops-cannon-fodder")
     for path in ["/", "/questions/", f"/questions/{question.pk}/", "/analysts/", "/analysts/bruce-bennett/",
-                 "/sources/", "/admin/", f"/admin/forecasts/question/{question.pk}/change/", "/api/v1/docs/"]:
+                 "/sources/", "/drafts/", "/phrases/", "/admin/", f"/admin/forecasts/question/{question.pk}/change/",
+                 "/admin/forecasts/source/ingest/", "/api/v1/docs/"]:
         response = page.goto(base + path)
         assert response.status == 200, path
         assert "script-src 'self'" in response.headers["content-security-policy"]
@@ -172,3 +173,45 @@ def test_pages_pass_the_content_security_policy(seeded_live, page):
     assert "script-src 'self' 'unsafe-inline'" in response.headers["content-security-policy"]
     page.wait_for_load_state("networkidle")
     assert violations == []
+
+
+def test_analyst_reads_an_article_reviews_drafts_beside_it_and_sees_the_hedge_words(seeded_live, page):
+    """Paste the seeded article into /drafts/: its six curated claims show as tracked, the rest wait; accept one
+    beside the highlighted article, reject another, and find the accepted claim on the hedge-word page."""
+    base = seeded_live.url
+    analyst_user(username="ann")
+    _log_in(page, base, "ann")
+    raw = (Path(settings.BASE_DIR) / "seeds" / "yonhap-2024-10-22-nk-troop-dispatch.txt").read_text(encoding="utf-8")
+
+    page.get_by_role("link", name="Drafts").click()
+    page.get_by_role("button", name="Read it for forecasts").click()
+    assert "Paste the article" in page.locator("#ingest-form").inner_text()  # the form error, nothing saved
+    page.get_by_label("Publisher").fill("Yonhap News Agency")
+    page.get_by_label("Published at").fill("2024-10-22")
+    page.get_by_label("Text").fill(raw)
+    page.get_by_role("button", name="Read it for forecasts").click()
+    page.get_by_text("11 forward-looking statement(s), 5 waiting for review, 6 tracked").wait_for()
+    assert page.locator("#article mark").count() == 11
+    assert page.locator(".card.draft-accepted").count() == 6  # the curated claims, recognised
+    assert page.locator("form.accept-form").count() == 5
+    _shot(page, "drafts")
+
+    breakthroughs = page.locator(".card.draft", has_text="They're going to try and achieve breakthroughs")
+    breakthroughs.get_by_role("button", name="Reject").click()
+    page.get_by_text("Rejected.").wait_for()
+    angry = page.locator(".card.draft", has_text="They're going to be very angry at Kim Jong-un")
+    angry.get_by_label("Question title").fill("Will North Korean elite families turn against Kim Jong-un by 2026?")
+    angry.get_by_role("button", name="Accept").click()
+    page.get_by_text("Accepted: Bruce Bennett").wait_for()
+    assert page.locator("form.accept-form").count() == 3
+
+    from forecasts import services
+
+    for key, outcome in (("nk-troops-cannon-fodder", "yes"), ("nk-elite-pushback", "no")):
+        services.question_resolve(question_id=Question.objects.get(key=key).pk, outcome=outcome)
+    page.get_by_role("link", name="Hedge words").click()
+    assert page.locator("svg#phrase-chart circle.point").count() == 2  # "going to" and "likely", one claim each
+    assert "going to" in page.locator("#phrase-table").inner_text()
+    _shot(page, "hedge-words")
+    question = Question.objects.get(title="Will North Korean elite families turn against Kim Jong-un by 2026?")
+    assert question.predictions.get().hedge_phrase == "going to"
