@@ -146,7 +146,7 @@ class Question(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     # The audit trail: every change, who made it and when (django-simple-history).
-    history = HistoricalRecords(excluded_fields=["updated_at"])
+    history = HistoricalRecords(excluded_fields=["updated_at"], no_db_index=["owner"])  # as Prediction's
 
     class Meta:
         ordering = ["resolve_by", "id"]
@@ -249,7 +249,9 @@ class Prediction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    # The audit trail is read by object (id) and date. Indexes on its copies of the foreign keys served no query
+    # and made each imported row's history cost more to write than the row itself (tests/benchmarks).
+    history = HistoricalRecords(no_db_index=["analyst", "question", "source", "phrase", "created_by"])
 
     class Meta:
         ordering = ["-made_at", "id"]
@@ -311,7 +313,7 @@ class Resolution(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="resolutions"
     )
     resolved_at = models.DateTimeField(default=timezone.now)
-    history = HistoricalRecords()
+    history = HistoricalRecords(no_db_index=["question", "resolved_by"])  # as Prediction's
 
     class Meta:
         ordering = ["-resolved_at", "-id"]
