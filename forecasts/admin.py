@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from forecasts import drafting, services
+from forecasts import services
 from forecasts.csv_io import ImportRejected, forecasts_import
 from forecasts.forms import ArticleForm, CsvImportForm, PredictionForm, ResolutionForm
 from forecasts.models import (
@@ -66,15 +66,10 @@ class SourceAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ArticleForm(request.POST or None, request.FILES or None)
-        if request.method == "POST" and form.is_valid():
-            data = {k: form.cleaned_data[k] for k in ("text", "title", "publisher", "url", "published_at")}
-            try:
-                report = drafting.article_ingest(**data, user=request.user)
-            except drafting.IngestError as exc:
-                form.add_error("text", str(exc))
-            else:
-                self.message_user(request, f"{report}. Review them on the drafts page.")
-                return redirect("source-drafts", source_id=report.source.pk)
+        report = form.ingest(user=request.user) if request.method == "POST" else None
+        if report is not None:
+            self.message_user(request, f"{report}. Review them on the drafts page.")
+            return redirect("source-drafts", source_id=report.source.pk)
         context = {**self.admin_site.each_context(request), "form": form, "title": "Ingest an article"}
         return TemplateResponse(request, "admin/forecasts/source/ingest.html", context)
 

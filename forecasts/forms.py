@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from forecasts import drafting
 from forecasts.drafting import MAX_ARTICLE_BYTES
 from forecasts.models import STATUS_OUTCOMES, Analyst, Outcome, Prediction, Question, Resolution, Topic
 from forecasts.text import decode_article
@@ -168,6 +169,17 @@ class ArticleForm(forms.Form):
         if not (data.get("text") or "").strip():
             raise forms.ValidationError({"text": "Paste the article's text or upload it as a file."})
         return data
+
+    def ingest(self, *, user) -> "drafting.IngestReport | None":
+        """Read the article if the form is valid; None (with the reason as a form error) if it cannot be."""
+        if not self.is_valid():
+            return None
+        data = {name: self.cleaned_data[name] for name in ("text", "title", "publisher", "url", "published_at")}
+        try:
+            return drafting.article_ingest(**data, user=user)
+        except drafting.IngestError as exc:
+            self.add_error("text", str(exc))
+            return None
 
 
 class DraftAcceptForm(forms.Form):

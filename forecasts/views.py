@@ -300,23 +300,33 @@ def source_list(request):
 def source_detail(request, source_id: int):
     source = get_object_or_404(Source, pk=source_id)
     predictions = list(source.predictions.select_related("analyst", "question"))
-    spans = quote_spans(source.text, [(p.quote, p) for p in predictions])
-    html, position = [], 0
-    for start, end, prediction in spans:
-        html.append(escape(source.text[position:start]))
+
+    def mark(prediction, quoted: str) -> str:
         href = f"{reverse('question-detail', args=[prediction.question_id])}#prediction-{prediction.pk}"
-        html.append(
+        return (
             f'<mark id="quote-{prediction.pk}"><a href="{href}" title="{escape(prediction.analyst.name)}: '
-            f'{prediction.probability:.0%} on “{escape(prediction.question.title)}”">{escape(source.text[start:end])}</a></mark>'
+            f'{prediction.probability:.0%} on “{escape(prediction.question.title)}”">{escape(quoted)}</a></mark>'
         )
-        position = end
-    html.append(escape(source.text[position:]))
-    paragraphs = "".join(f"<p>{paragraph}</p>" for paragraph in "".join(html).split("\n\n") if paragraph.strip())
+
+    article, found = _highlighted(source.text, [(p.quote, p) for p in predictions], mark)
     return render(
         request,
         "forecasts/source_detail.html",
-        {"source": source, "article": mark_safe(paragraphs), "predictions": predictions, "found": len(spans)},
+        {"source": source, "article": article, "predictions": predictions, "found": found},
     )
+
+
+def _highlighted(text: str, quotes: list[tuple[str, object]], mark) -> tuple[str, int]:
+    """The text as HTML paragraphs with each quote wrapped by mark(tag, quoted_text); and how many were found."""
+    spans = quote_spans(text, quotes)
+    html, position = [], 0
+    for start, end, tag in spans:
+        html.append(escape(text[position:start]))
+        html.append(mark(tag, text[start:end]))
+        position = end
+    html.append(escape(text[position:]))
+    paragraphs = "".join(f"<p>{paragraph}</p>" for paragraph in "".join(html).split("\n\n") if paragraph.strip())
+    return mark_safe(paragraphs), len(spans)
 
 
 # --- drafts: articles read for forecasts ----------------------------------------------------------------------
@@ -330,15 +340,10 @@ def draft_sources(request):
         if not request.user.has_perm("forecasts.add_source"):
             raise PermissionDenied
         form = ArticleForm(request.POST, request.FILES)
-        if form.is_valid():
-            data = {k: form.cleaned_data[k] for k in ("text", "title", "publisher", "url", "published_at")}
-            try:
-                report = drafting.article_ingest(**data, user=request.user)
-            except drafting.IngestError as exc:
-                form.add_error("text", str(exc))
-            else:
-                messages.info(request, f"Read: {report}.")
-                return redirect("source-drafts", source_id=report.source.pk)
+        report = form.ingest(user=request.user)
+        if report is not None:
+            messages.info(request, f"Read: {report}.")
+            return redirect("source-drafts", source_id=report.source.pk)
     sources = (
         Source.objects.annotate(
             pending=Count("drafts", filter=Q(drafts__status="pending")), drafted=Count("drafts")
@@ -356,21 +361,16 @@ def _draft_page(request, source_id: int, *, forms_by_id=None, status=200):
     forms_by_id = forms_by_id or {}
     for draft in drafts:
         draft.form = forms_by_id.get(draft.pk) or DraftAcceptForm(draft=draft)
-    spans = quote_spans(source.text, [(d.quote, d) for d in drafts])
-    html, position = [], 0
-    for start, end, draft in spans:
-        html.append(escape(source.text[position:start]))
-        html.append(
-            f'<mark id="quote-{draft.pk}" class="draft-{draft.status}"><a href="#draft-{draft.pk}">'
-            f"{escape(source.text[start:end])}</a></mark>"
-        )
-        position = end
-    html.append(escape(source.text[position:]))
-    paragraphs = "".join(f"<p>{paragraph}</p>" for paragraph in "".join(html).split("\n\n") if paragraph.strip())
+    article, _ = _highlighted(
+        source.text,
+        [(d.quote, d) for d in drafts],
+        lambda draft, quoted: f'<mark id="quote-{draft.pk}" class="draft-{draft.status}"><a href="#draft-{draft.pk}">'
+        f"{escape(quoted)}</a></mark>",
+    )
     return render(
         request,
         "forecasts/source_drafts.html",
-        {"source": source, "drafts": drafts, "article": mark_safe(paragraphs),
+        {"source": source, "drafts": drafts, "article": article,
          "can_review": request.user.has_perm("forecasts.add_prediction")},
         status=status,
     )
