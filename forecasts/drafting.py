@@ -196,18 +196,20 @@ def draft_accept(
     check_every: dt.timedelta | None = None,
     probability: float | None = None,
     note: str = "",
+    phrase: ProbabilityPhrase | None = None,
 ) -> Prediction:
     """Turn a pending draft into a question and a prediction (both as edited), and mark it accepted.
 
     A probability given here is the reviewer's reading: the prediction is `judged` and needs a note. Without one,
-    the draft's phrase-table row gives it (`phrase`).
+    the draft's phrase-table row (or the one the reviewer chose) gives it (`phrase`).
     """
     with transaction.atomic():
         draft = DraftPrediction.objects.select_for_update(of=("self",)).select_related("phrase", "source").get(pk=draft_id)
         if draft.status != DraftPrediction.Status.PENDING:
             raise DraftNotPending(f"This draft was {draft.status} already.")
         chosen = _analyst_for(draft, analyst=analyst or draft.analyst, new_analyst_name=new_analyst_name)
-        if probability is None and draft.phrase is None:
+        phrase = phrase or draft.phrase
+        if probability is None and phrase is None:
             raise ValueError("No phrase-table row matches the hedge words: give a probability and a note.")
         question = question_create(
             data={
@@ -227,9 +229,9 @@ def draft_accept(
                 "source": draft.source,
                 "quote": draft.quote,
                 "hedge_phrase": draft.hedge_phrase,
-                "phrase": draft.phrase,
+                "phrase": phrase,
                 "basis": Prediction.Basis.JUDGED if judged else Prediction.Basis.PHRASE,
-                "probability": probability if judged else draft.phrase.probability,
+                "probability": probability if judged else phrase.probability,
                 "note": note,
                 "made_at": draft.made_at,
             },

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from forecasts import drafting
 from forecasts.drafting import MAX_ARTICLE_BYTES
-from forecasts.models import STATUS_OUTCOMES, Analyst, Outcome, Prediction, Question, Resolution, Topic
+from forecasts.models import STATUS_OUTCOMES, Analyst, Outcome, Prediction, ProbabilityPhrase, Question, Resolution, Topic
 from forecasts.text import decode_article
 
 
@@ -134,15 +134,21 @@ class LeaderboardForm(forms.Form):
         ("-n_resolved", "Most resolved"),
         ("name", "Name"),
     ]
-    DEFAULTS = {"min_resolved": 1, "ordering": "brier"}
+    DEFAULTS = {"min_resolved": 1, "ordering": "brier", "phrase_bound": None}
 
     min_resolved = forms.IntegerField(min_value=1, max_value=1_000_000, initial=1, required=False, label="At least resolved")
     ordering = forms.ChoiceField(choices=ORDERINGS, required=False, label="Sort by")
+    phrase_bound = forms.ChoiceField(
+        choices=[("", "the table's numbers"), ("low", "each phrase's low bound"), ("high", "each phrase's high bound")],
+        required=False,
+        label="Score hedge words at",
+    )
 
     def clean(self):
         cleaned = super().clean()
         cleaned["min_resolved"] = cleaned.get("min_resolved") or 1
         cleaned["ordering"] = cleaned.get("ordering") or "brier"
+        cleaned["phrase_bound"] = cleaned.get("phrase_bound") or None
         return cleaned
 
 
@@ -194,6 +200,10 @@ class DraftAcceptForm(forms.Form):
         help_text="Leave empty to use the phrase table; a number here is your reading (judged) and needs a note.",
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    phrase = forms.ModelChoiceField(
+        ProbabilityPhrase.objects.all(), required=False, label="Phrase-table row",
+        help_text="The row the hedge words map to; change it if the reader chose the wrong one.",
+    )
 
     def __init__(self, *args, draft=None, **kwargs):
         self.draft = draft
@@ -205,6 +215,7 @@ class DraftAcceptForm(forms.Form):
                 "resolution_criteria": draft.resolution_criteria,
                 "resolve_by": draft.resolve_by,
                 "check_every_days": draft.check_every.days if draft.check_every else None,
+                "phrase": draft.phrase_id,
             }
         super().__init__(*args, **kwargs)
         if draft is not None:
@@ -214,7 +225,7 @@ class DraftAcceptForm(forms.Form):
         data = super().clean()
         if data.get("probability") is not None and not (data.get("note") or "").strip():
             self.add_error("note", "Say why: a probability you give is a judged reading and needs a note.")
-        if self.draft is not None and data.get("probability") is None and self.draft.phrase_id is None:
+        if data.get("probability") is None and data.get("phrase") is None:
             self.add_error("probability", "No phrase-table row matches these hedge words: give a probability and a note.")
         if not data.get("analyst") and not (data.get("new_analyst_name") or "").strip():
             self.add_error("new_analyst_name", "Choose an analyst or name a new one: the quotation has no speaker.")

@@ -254,7 +254,7 @@ def check_snooze(request, check_id: int):
 def analyst_list(request):
     form = LeaderboardForm(request.GET or None)
     params = form.cleaned_data if form.is_valid() else LeaderboardForm.DEFAULTS
-    board = list(selectors.leaderboard(min_resolved=params["min_resolved"], ordering=params["ordering"]))
+    board = list(selectors.leaderboard(**params))
     analysts = Analyst.objects.annotate(prediction_count=Count("predictions")).order_by("name")
     return render(
         request,

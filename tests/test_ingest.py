@@ -303,3 +303,20 @@ def test_reading_a_seeded_article_again_recognises_its_tracked_claims(seeded):
     assert all("already tracked" in " ".join(d.flag_list) for d in tracked.values())
     assert DraftPrediction.objects.filter(status="pending").count() == 5
     assert Prediction.objects.count() == 6  # nothing new until someone accepts a pending draft
+
+
+def test_the_reviewer_can_map_the_hedge_words_to_another_row(seed_analysts):
+    report = _ingest()
+    elite = next(d for d in report.drafts if d.hedge_phrase == "likely going to")
+    probably = ProbabilityPhrase.objects.get(phrase="going to")
+    prediction = draft_accept(draft_id=elite.pk, user=analyst_user(), phrase=probably)
+    assert (prediction.basis, prediction.phrase, prediction.probability) == ("phrase", probably, probably.probability)
+    assert prediction.hedge_phrase == "likely going to"  # the words as said stay as said
+
+
+def test_an_article_that_is_not_utf8_json_is_a_400_through_the_api(api, phrases_only):
+    response = api("analyst").post(
+        f"{API}sources/", data=b'{"text": "caf\xe9 owners will close"}', content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert not Source.objects.exists()

@@ -82,3 +82,15 @@ def test_hedge_word_page_draws_a_chart(client, ledger):
     assert "likely, n=10" in html and "12 judged claims over 2 phrases" in html
     ann = client.get(reverse("phrase-calibration"), {"analyst": "ann"}).content.decode()
     assert "likely, n=7" in ann and "Hedge words: Ann" in ann
+
+
+def test_leaderboard_page_scores_hedge_words_at_their_bounds(client, ledger):
+    client.force_login(analyst_user())
+    plain = client.get(reverse("analyst-list")).content.decode()
+    high = client.get(reverse("analyst-list"), {"phrase_bound": "high"}).content.decode()
+    # Bob at the table's numbers: (2·0.3² + 0.7² + 2·0.4²)/5 = 0.198; at the high bounds: (2·0.2² + 0.8² + 2·0.5²)/5 = 0.244.
+    assert "0.198" in plain and "0.244" not in plain
+    assert "0.244" in high
+    assert 'value="high" selected' in high
+    refused = client.get(reverse("analyst-list"), {"phrase_bound": "middle"})
+    assert refused.status_code == 200 and "Select a valid choice" in refused.content.decode()
