@@ -335,7 +335,10 @@ def forecasts_import(*, lines: Iterable[str], user=None) -> ImportReport:
         _insert(
             Resolution,
             [
-                {"question_id": pk, "outcome": outcome, "evidence": "Imported from CSV.", "resolved_by_id": user_id, "resolved_at": now}
+                {
+                    "question_id": pk, "outcome": outcome, "evidence": "Imported from CSV.", "resolved_by_id": user_id,
+                    "resolved_at": now,
+                }
                 for pk, outcome in to_judge.items()
             ],
             user=user,
@@ -398,7 +401,8 @@ def _insert(model, rows: list[dict], *, user) -> list[int]:
         return [obj.pk for obj in objs]
     # auto_now(_add) columns are plain columns in the history table: give both the same time.
     now = timezone.now()
-    stamps = {f.attname: now for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)}
+    stamped = [f for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    stamps = {f.attname: now for f in stamped}
     pk_name = model._meta.pk.attname
     with connection.cursor() as cursor:
         cursor.execute(

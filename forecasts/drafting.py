@@ -103,7 +103,10 @@ def article_ingest(
     with transaction.atomic():
         if url:
             source, _ = Source.objects.get_or_create(
-                url=url, defaults={"title": title, "publisher": publisher, "published_at": published_at, "raw_text": text, "text": normalized}
+                url=url,
+                defaults={
+                    "title": title, "publisher": publisher, "published_at": published_at, "raw_text": text, "text": normalized,
+                },
             )
         else:
             # No URL: the same text is the same document, whatever title it was given.

@@ -49,9 +49,10 @@ _REPORTED = re.compile(
     r"|believe|believes|estimated|estimate|forecast)\s+that\s+"
 )
 # A person introduced with an appositive: "Bruce Bennet, a senior defense analyst at RAND Corp., …".
-_INTRO = re.compile(rf"(?P<name>[A-Z][a-z]+(?:\s+[A-Z][\w'-]+)+),\s+(?P<appos>(?:a|an|the)\s[^,\"]{{3,200}}|[^,\"]{{3,200}}\sat\s[^,\"]+),")
+_INTRO = re.compile(
+    r"(?P<name>[A-Z][a-z]+(?:\s+[A-Z][\w'-]+)+),\s+(?P<appos>(?:a|an|the)\s[^,\"]{3,200}|[^,\"]{3,200}\sat\s[^,\"]+),"
+)
 _NARRATIVE_SPEAKER = re.compile(rf"(?P<who>{_NAME})\s+(?:{_VERBS}|proposed|expected)\b")
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"'])")
 _CLAUSE = re.compile(r",\s+(?:but|and|yet|so)\s+|;\s+")
 MIN_QUOTE_WORDS = 4
 PRONOUNS = {"he", "she", "they"}
@@ -114,13 +115,13 @@ class _People:
         self.last = ""
 
     def _add(self, name: str, appos: str = "") -> str:
-        known = self._find(name)
+        known = self.find(name)
         if known:
             return known
         self.affiliation[name] = _affiliation(appos)
         return name
 
-    def _find(self, name: str) -> str:
+    def find(self, name: str) -> str:
         surname = name.split()[-1].lower()
         for known in self.affiliation:
             if _edit_distance_at_most_one(known.split()[-1].lower(), surname):
@@ -135,7 +136,7 @@ class _People:
             return self.last
         if who[0].islower() or not re.match(r"[A-Z][a-z]", who):
             return who  # a group ("analysts") or an acronym
-        self.last = self._add(who, appos) if " " in who else (self._find(who) or who)
+        self.last = self._add(who, appos) if " " in who else (self.find(who) or who)
         return self.last
 
 
@@ -194,108 +195,134 @@ def find_candidates(text: str, *, publisher: str = "") -> list[Candidate]:
     people = _People(text)
     group_name = f"Analysts cited by {publisher}" if publisher else "Analysts cited by the source"
     candidates: list[Candidate] = []
-    carried_speaker = ""
-    offset = 0
+    carried_speaker, offset = "", 0
     for paragraph in text.split("\n\n"):
         p_start = text.index(paragraph, offset) if paragraph else offset
         offset = p_start + len(paragraph)
-        pieces, _ = _quoted_pieces(paragraph)
-        # Narrative mentions keep "he said" pointing at the right person.
+        # What lies outside quotation marks, blanked inside them (offsets kept).
         outside = re.sub(r'"[^"]*"', lambda m: " " * len(m.group(0)), paragraph)
-        for match in _NARRATIVE_SPEAKER.finditer(outside):
-            if match.group("who").lower() not in PRONOUNS and people._find(match.group("who")):
-                people.resolve(match.group("who"))
-        for match in _INTRO.finditer(paragraph):
-            people.last = people._find(match.group("name")) or people.last
-
-        # Reported speech, outside quotation marks.
-        for match in _REPORTED.finditer(outside):
-            clause_start = match.end()
-            stop = re.search(r"[.!?](?:\s|$)", paragraph[clause_start:])
-            clause_end = clause_start + (stop.start() + 1 if stop else len(paragraph) - clause_start)
-            clause_text = paragraph[clause_start:clause_end]
-            who = match.group("who").strip()
-            # "On Friday, the regional water authority noted": the group's name starts after the last lowercase
-            # word that is not part of it.
-            words = who.split()
-            while len(words) > 1 and words[0][0].islower() and words[0] not in ("the",) and not re.fullmatch(
-                _GROUPS, words[-1]
-            ):
-                words = words[1:]
-            who = re.sub(r"^(?:the|The)\s+", "", " ".join(words))
-            who = who[0].upper() + who[1:] if who and who.split()[-1] != "analysts" else who
-            is_group = bool(re.search(rf"\b(?:{_GROUPS})$", who)) and not re.match(r"[A-Z][a-z]", who.split()[-1])
-            speaker = group_name if who.lower() == "analysts" else (who if is_group else people.resolve(who))
-            chunks, position = [], 0
-            for cut in re.finditer(r",\s+", clause_text):
-                chunks.append((position, cut.start()))
-                position = cut.end()
-            chunks.append((position, len(clause_text)))
-            for a, b in chunks:
-                chunk = clause_text[a:b].rstrip(".").strip()
-                hedge = hedge_in(chunk)
-                if hedge and len(chunk.split()) >= MIN_QUOTE_WORDS:
-                    start = p_start + clause_start + a
-                    flags = ["reported speech, not a direct quotation"]
-                    if is_group or who.lower() == "analysts":
-                        flags.append(f"an unnamed group ('{who}')")
-                    candidates.append(
-                        Candidate(start, start + len(chunk), chunk, speaker, "", hedge,
-                                  is_group=is_group or who.lower() == "analysts", flags=flags)
-                    )
-                    break
-
-        # Quotations.
-        paragraph_speaker, paragraph_affiliation, explicit = "", "", False
-        for i, (a, b) in enumerate(pieces):
-            after = _AFTER.match(paragraph[b + 1 :]) if b < len(paragraph) else None
-            before = _BEFORE.search(paragraph[: a - 1]) if i == 0 else None
-            for match in (after, before):
-                if match and not explicit:
-                    who = match.group("who") or match.group("who2")
-                    appos = match.group("appos") or match.group("appos2") or ""
-                    resolved = people.resolve(who, appos)
-                    if resolved:
-                        paragraph_speaker, explicit = resolved, True
-                        paragraph_affiliation = ((match.groupdict().get("org2") or "").rstrip(".") or _affiliation(appos)
-                                                 or people.affiliation.get(resolved, ""))
-        flags = []
-        if not explicit:
-            if pieces and paragraph.lstrip().startswith('"') and carried_speaker:
-                paragraph_speaker = carried_speaker
-                flags.append("speaker carried over from the previous paragraph")
-            elif pieces:
-                flags.append("no speaker found for this quotation")
-        if not paragraph_affiliation and paragraph_speaker:
-            paragraph_affiliation = people.affiliation.get(paragraph_speaker, "")
-
-        clauses = []
-        for a, b in pieces:
-            if len(paragraph[a:b].split()) < MIN_QUOTE_WORDS:
-                continue  # a phrase quoted in passing ("cannon fodder"), not a statement
-            piece_clauses = _clauses(paragraph[a:b], p_start + a)
-            clauses.append((a, b, piece_clauses))
-        merged: list[tuple[int, int, str]] = []
-        for index, (a, b, piece_clauses) in enumerate(clauses):
-            for clause in piece_clauses:
-                if merged and merged[-1][1] == -1:
-                    # The statement that ran on past the attribution ends with this clause.
-                    merged[-1] = (merged[-1][0], clause.end, merged[-1][2])
-                    continue
-                merged.append((clause.start, clause.end, clause.hedge))
-                next_piece = clauses[index + 1] if index + 1 < len(clauses) else None
-                if (clause.ends_piece_mid_sentence and clause is piece_clauses[-1] and next_piece
-                        and next_piece[2] and next_piece[2][0].first_of_piece):
-                    merged[-1] = (clause.start, -1, clause.hedge)
-        for start, end, hedge in merged:
-            if end == -1:
-                continue
-            candidates.append(
-                Candidate(start, end, text[start:end], paragraph_speaker, paragraph_affiliation, hedge, flags=list(flags))
-            )
-        if explicit or (pieces and paragraph_speaker):
-            carried_speaker = paragraph_speaker
+        _follow_narrative(paragraph, outside, people)
+        candidates += _reported_speech(paragraph, outside, p_start, people, group_name)
+        found, speaker, explicit = _quotations(text, paragraph, p_start, people, carried_speaker)
+        candidates += found
+        if speaker:
+            carried_speaker = speaker
         if explicit:
-            people.last = paragraph_speaker
+            people.last = speaker
     candidates.sort(key=lambda c: c.start)
     return candidates
+
+
+def _follow_narrative(paragraph: str, outside: str, people: _People) -> None:
+    """Narrative mentions ("…, Bennett noted") and introductions keep "he said" pointing at the right person."""
+    for match in _NARRATIVE_SPEAKER.finditer(outside):
+        if match.group("who").lower() not in PRONOUNS and people.find(match.group("who")):
+            people.resolve(match.group("who"))
+    for match in _INTRO.finditer(paragraph):
+        people.last = people.find(match.group("name")) or people.last
+
+
+def _reported_speech(paragraph: str, outside: str, p_start: int, people: _People, group_name: str) -> list[Candidate]:
+    """`X said / noted / anticipated … that CLAUSE`: the first comma-separated part of the clause that looks forward."""
+    candidates = []
+    for match in _REPORTED.finditer(outside):
+        clause_start = match.end()
+        stop = re.search(r"[.!?](?:\s|$)", paragraph[clause_start:])
+        clause_end = clause_start + (stop.start() + 1 if stop else len(paragraph) - clause_start)
+        clause_text = paragraph[clause_start:clause_end]
+        who = _group_or_name(match.group("who").strip())
+        unnamed = who.lower() == "analysts"
+        is_group = unnamed or (bool(re.search(rf"\b(?:{_GROUPS})$", who)) and not re.match(r"[A-Z][a-z]", who.split()[-1]))
+        speaker = group_name if unnamed else (who if is_group else people.resolve(who))
+        for a, b in _comma_parts(clause_text):
+            chunk = clause_text[a:b].rstrip(".").strip()
+            hedge = hedge_in(chunk)
+            if hedge and len(chunk.split()) >= MIN_QUOTE_WORDS:
+                start = p_start + clause_start + a
+                flags = ["reported speech, not a direct quotation"]
+                if is_group:
+                    flags.append(f"an unnamed group ('{who}')")
+                candidates.append(
+                    Candidate(start, start + len(chunk), chunk, speaker, "", hedge, is_group=is_group, flags=flags)
+                )
+                break
+    return candidates
+
+
+def _comma_parts(clause: str) -> list[tuple[int, int]]:
+    parts, position = [], 0
+    for cut in re.finditer(r",\s+", clause):
+        parts.append((position, cut.start()))
+        position = cut.end()
+    parts.append((position, len(clause)))
+    return parts
+
+
+def _group_or_name(who: str) -> str:
+    """"On Friday, the regional water authority": the group's name starts after the words that are not part of it."""
+    words = who.split()
+    while len(words) > 1 and words[0][0].islower() and words[0] != "the" and not re.fullmatch(_GROUPS, words[-1]):
+        words = words[1:]
+    who = re.sub(r"^(?:the|The)\s+", "", " ".join(words))
+    return who[0].upper() + who[1:] if who and who.split()[-1] != "analysts" else who
+
+
+def _quotations(
+    text: str, paragraph: str, p_start: int, people: _People, carried_speaker: str
+) -> tuple[list[Candidate], str, bool]:
+    """The forward-looking statements quoted in one paragraph; its speaker; whether the paragraph named them."""
+    pieces, _ = _quoted_pieces(paragraph)
+    speaker, affiliation, explicit = "", "", False
+    for i, (a, b) in enumerate(pieces):
+        after = _AFTER.match(paragraph[b + 1 :]) if b < len(paragraph) else None
+        before = _BEFORE.search(paragraph[: a - 1]) if i == 0 else None
+        for match in (after, before):
+            if match and not explicit:
+                who = match.group("who") or match.group("who2")
+                appos = match.group("appos") or match.group("appos2") or ""
+                resolved = people.resolve(who, appos)
+                if resolved:
+                    speaker, explicit = resolved, True
+                    organisation = (match.groupdict().get("org2") or "").rstrip(".")
+                    affiliation = organisation or _affiliation(appos) or people.affiliation.get(resolved, "")
+    flags = []
+    if not explicit and pieces:
+        if paragraph.lstrip().startswith('"') and carried_speaker:
+            speaker = carried_speaker
+            flags.append("speaker carried over from the previous paragraph")
+        else:
+            flags.append("no speaker found for this quotation")
+    if not affiliation and speaker:
+        affiliation = people.affiliation.get(speaker, "")
+
+    statements = [
+        _clauses(paragraph[a:b], p_start + a)
+        for a, b in pieces
+        # A phrase quoted in passing ("cannon fodder") is not a statement.
+        if len(paragraph[a:b].split()) >= MIN_QUOTE_WORDS
+    ]
+    found = [
+        Candidate(start, end, text[start:end], speaker, affiliation, hedge, flags=list(flags))
+        for start, end, hedge in _run_on(statements)
+    ]
+    return found, (speaker if pieces else ""), explicit
+
+
+def _run_on(pieces: list[list[_Clause]]) -> list[tuple[int, int, str]]:
+    """(start, end, hedge) per statement: a clause that ends its piece mid-sentence (`…," he said. "…`) and whose
+    continuation opens the next piece looking forward too is one statement with it."""
+    merged: list[tuple[int, int, str]] = []
+    open_statement = False
+    for index, clauses in enumerate(pieces):
+        for clause in clauses:
+            if open_statement:
+                merged[-1] = (merged[-1][0], clause.end, merged[-1][2])
+                open_statement = False
+                continue
+            merged.append((clause.start, clause.end, clause.hedge))
+            following = pieces[index + 1] if index + 1 < len(pieces) else []
+            if clause.ends_piece_mid_sentence and clause is clauses[-1] and following and following[0].first_of_piece:
+                open_statement = True
+    if open_statement:
+        merged.pop()
+    return merged
