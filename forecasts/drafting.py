@@ -116,10 +116,13 @@ def article_ingest(
         report = IngestReport(source=source)
         # Claims of this article tracked already (curated seeds, earlier reviews) are recognised, not proposed again.
         tracked = {p.quote: p for p in source.predictions.select_related("analyst")}
+        analysts: dict[str, Analyst | None] = {}  # one look-up per speaker, not per statement
         for candidate in find_candidates(source.text, publisher=source.publisher or publisher):
+            if candidate.speaker and candidate.speaker not in analysts:
+                analysts[candidate.speaker] = selectors.analyst_by_name(name=candidate.speaker)
             draft, created = _draft_for(
                 candidate, source=source, made_at=source.published_at or made_at, phrases=phrases,
-                tracked=tracked.get(candidate.quote),
+                tracked=tracked.get(candidate.quote), analyst=analysts.get(candidate.speaker),
             )
             report.drafts.append(draft)
             report.created += created
@@ -127,10 +130,15 @@ def article_ingest(
 
 
 def _draft_for(
-    candidate: Candidate, *, source: Source, made_at: dt.datetime, phrases, tracked: Prediction | None
+    candidate: Candidate,
+    *,
+    source: Source,
+    made_at: dt.datetime,
+    phrases,
+    tracked: Prediction | None,
+    analyst: Analyst | None,
 ) -> tuple[DraftPrediction, bool]:
     flags = list(candidate.flags)
-    analyst = selectors.analyst_by_name(name=candidate.speaker) if candidate.speaker else None
     if tracked is not None:
         analyst = tracked.analyst
         flags.append("already tracked: this quote is a prediction of this source")

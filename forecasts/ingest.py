@@ -31,7 +31,7 @@ _WHO = rf"(?:he|she|they|{_NAME})"
 _VERBS = r"said|says|told|tells|noted|notes|added|adds|wrote|writes|warned|warns|predicted|predicts|explained|stressed|argued"
 # After a closing quote: `," he said`, `," Andrew Yeo, the … chair at …, told`, `," said Jane Doe`.
 _AFTER = re.compile(
-    rf"^\s*(?:(?P<who>{_WHO})(?:,\s*(?P<appos>[^,\"]{{3,200}}),)?\s+(?:{_VERBS})\b"
+    rf"\s*(?:(?P<who>{_WHO})(?:,\s*(?P<appos>[^,\"]{{3,200}}),)?\s+(?:{_VERBS})\b"
     rf"|(?:{_VERBS})\s+(?P<who2>{_NAME})(?:,\s*(?P<appos2>[^,\"]{{3,200}})|\s+of\s+(?P<org2>{_NAME}))?)"
 )
 # Before an opening quote: `Jane Doe, chief economist at Acme, said: "`, `According to John Roe, a fellow at X, "`.
@@ -50,11 +50,14 @@ _REPORTED = re.compile(
 )
 # A person introduced with an appositive: "Bruce Bennet, a senior defense analyst at RAND Corp., …".
 _INTRO = re.compile(
-    r"(?P<name>[A-Z][a-z]+(?:\s+[A-Z][\w'-]+)+),\s+(?P<appos>(?:a|an|the)\s[^,\"]{3,200}|[^,\"]{3,200}\sat\s[^,\"]+),"
+    r"(?P<name>[A-Z][a-z]+(?:\s+[A-Z][\w'-]+){1,4}),\s+(?P<appos>(?:a|an|the)\s[^,\"]{3,200}|[^,\"]{3,200}\sat\s[^,\"]+),"
 )
 _NARRATIVE_SPEAKER = re.compile(rf"(?P<who>{_NAME})\s+(?:{_VERBS}|proposed|expected)\b")
 _CLAUSE = re.compile(r",\s+(?:but|and|yet|so)\s+|;\s+")
 MIN_QUOTE_WORDS = 4
+MAX_CLAUSE = 600  # characters of a reported clause looked at (a long sentence is ~300)
+MAX_ATTRIBUTION = 400  # characters before a quotation searched for its speaker
+MAX_FUZZY_PEOPLE = 200  # an article names a few dozen people; past this, only exact surnames match
 PRONOUNS = {"he", "she", "they"}
 
 
@@ -87,7 +90,8 @@ def hedge_in(text: str) -> str:
     if text.rstrip().endswith("?") or _BELIEF.search(text):
         return ""
     for match in _HEDGE.finditer(text):
-        if not _RELATIVE.search(text[: match.start()]):
+        # Only the words just before count (and looking further back would make a long text quadratic).
+        if not _RELATIVE.search(text[max(0, match.start() - 16) : match.start()]):
             return match.group(1)
     return ""
 
@@ -110,6 +114,7 @@ class _People:
 
     def __init__(self, text: str):
         self.affiliation: dict[str, str] = {}
+        self.by_surname: dict[str, str] = {}
         for match in _INTRO.finditer(text):
             self._add(match.group("name"), match.group("appos"))
         self.last = ""
@@ -119,11 +124,16 @@ class _People:
         if known:
             return known
         self.affiliation[name] = _affiliation(appos)
+        self.by_surname.setdefault(name.split()[-1].lower(), name)
         return name
 
     def find(self, name: str) -> str:
+        """The known full name for a full name or a surname, allowing one wrong letter ("Bennett" → "Bruce Bennet")."""
         surname = name.split()[-1].lower()
-        for known in self.affiliation:
+        exact = self.by_surname.get(surname)
+        if exact and (len(name.split()) == 1 or _edit_distance_at_most_one(exact.lower(), name.lower())):
+            return exact
+        for known in list(self.affiliation)[:MAX_FUZZY_PEOPLE]:
             if _edit_distance_at_most_one(known.split()[-1].lower(), surname):
                 if len(name.split()) == 1 or _edit_distance_at_most_one(known.lower(), name.lower()):
                     return known
@@ -227,8 +237,11 @@ def _reported_speech(paragraph: str, outside: str, p_start: int, people: _People
     candidates = []
     for match in _REPORTED.finditer(outside):
         clause_start = match.end()
-        stop = re.search(r"[.!?](?:\s|$)", paragraph[clause_start:])
-        clause_end = clause_start + (stop.start() + 1 if stop else len(paragraph) - clause_start)
+        # The clause ends with its sentence; a "clause" longer than MAX_CLAUSE is no claim (and scanning to the
+        # paragraph's end for each match would make a long paragraph quadratic).
+        window = paragraph[clause_start : clause_start + MAX_CLAUSE]
+        stop = re.search(r"[.!?](?:\s|$)", window)
+        clause_end = clause_start + (stop.start() + 1 if stop else len(window))
         clause_text = paragraph[clause_start:clause_end]
         who = _group_or_name(match.group("who").strip())
         unnamed = who.lower() == "analysts"
@@ -274,8 +287,9 @@ def _quotations(
     pieces, _ = _quoted_pieces(paragraph)
     speaker, affiliation, explicit = "", "", False
     for i, (a, b) in enumerate(pieces):
-        after = _AFTER.match(paragraph[b + 1 :]) if b < len(paragraph) else None
-        before = _BEFORE.search(paragraph[: a - 1]) if i == 0 else None
+        # Matched in place (pos/endpos), not on slices: a paragraph of many quotations stays linear.
+        after = _AFTER.match(paragraph, b + 1) if b < len(paragraph) else None
+        before = _BEFORE.search(paragraph, max(0, a - 1 - MAX_ATTRIBUTION), a - 1) if i == 0 else None
         for match in (after, before):
             if match and not explicit:
                 who = match.group("who") or match.group("who2")
