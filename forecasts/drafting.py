@@ -102,12 +102,21 @@ def article_ingest(
 
     with transaction.atomic():
         if url:
-            source, _ = Source.objects.get_or_create(
+            source, _ = Source.objects.select_for_update().get_or_create(
                 url=url,
                 defaults={
                     "title": title, "publisher": publisher, "published_at": published_at, "raw_text": text, "text": normalized,
                 },
             )
+            if not source.text:
+                # Known by its URL only (a CSV import's source_url): now it has its text.
+                source.raw_text, source.text = text, normalized
+                source.save(update_fields=["raw_text", "text"])
+            elif source.text != normalized:
+                raise IngestError(
+                    f"Source {source.pk} has this URL with another text; one URL is one document. "
+                    "Ingest the new text without the URL, or correct the source in the admin."
+                )
         else:
             # No URL: the same text is the same document, whatever title it was given.
             source = Source.objects.filter(text=normalized).order_by("pk").first() or Source.objects.create(

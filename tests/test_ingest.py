@@ -320,3 +320,15 @@ def test_an_article_that_is_not_utf8_json_is_a_400_through_the_api(api, phrases_
     )
     assert response.status_code == 400
     assert not Source.objects.exists()
+
+
+def test_a_url_is_one_document(phrases_only):
+    known = Source.objects.create(title="From a CSV", url="https://example.org/a")  # no text yet
+    report = article_ingest(text='"Prices will double by winter," Jane Roe said.', url="https://example.org/a")
+    assert report.source == known
+    known.refresh_from_db()
+    assert known.text.startswith('"Prices will double') and len(report.drafts) == 1
+
+    with pytest.raises(IngestError, match="has this URL with another text"):
+        article_ingest(text='"Rents will fall," Jane Roe said.', url="https://example.org/a")
+    assert DraftPrediction.objects.count() == 1
