@@ -166,12 +166,13 @@ LEADERBOARD_ORDERINGS = {
 }
 
 
-def _brier_skill(brier, rate) -> Case:
-    return Case(
-        When(Q(base_rate__gt=0.0) & Q(base_rate__lt=1.0), then=Value(1.0) - brier / (rate * (Value(1.0) - rate))),
-        default=None,
-        output_field=FloatField(),
-    )
+# brier_skill from a leaderboard row's brier and base_rate annotations; undefined when every outcome is the same.
+_RATE = F("base_rate")
+BRIER_SKILL = Case(
+    When(Q(base_rate__gt=0.0) & Q(base_rate__lt=1.0), then=Value(1.0) - F("brier") / (_RATE * (Value(1.0) - _RATE))),
+    default=None,
+    output_field=FloatField(),
+)
 
 
 def leaderboard(
@@ -213,7 +214,7 @@ def leaderboard(
             )
         )
     return (
-        board.annotate(brier_skill=_brier_skill(F("brier"), F("base_rate")))
+        board.annotate(brier_skill=BRIER_SKILL)
         .filter(n_resolved__gte=max(min_resolved, 1))
         .order_by(LEADERBOARD_ORDERINGS[ordering], F("name").asc())
     )

@@ -359,8 +359,12 @@ def _draft_page(request, source_id: int, *, forms_by_id=None, status=200):
     source = get_object_or_404(Source, pk=source_id)
     drafts = list(source.drafts.select_related("analyst", "phrase", "prediction"))
     forms_by_id = forms_by_id or {}
+    # Every draft's form offers the same analysts and phrase rows: read them once, not once per form.
+    choices = {name: list(DraftAcceptForm.base_fields[name].choices) for name in ("analyst", "phrase")}
     for draft in drafts:
         draft.form = forms_by_id.get(draft.pk) or DraftAcceptForm(draft=draft)
+        for name, options in choices.items():
+            draft.form.fields[name].choices = options
     article, _ = _highlighted(
         source.text,
         [(d.quote, d) for d in drafts],

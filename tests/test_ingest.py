@@ -332,3 +332,25 @@ def test_a_url_is_one_document(phrases_only):
     with pytest.raises(IngestError, match="has this URL with another text"):
         article_ingest(text='"Rents will fall," Jane Roe said.', url="https://example.org/a")
     assert DraftPrediction.objects.count() == 1
+
+
+def test_commands_given_a_folder_say_so_in_one_line(db, tmp_path):
+    for command in ("ingest_article", "import_forecasts"):
+        with pytest.raises(CommandError, match=r"cannot read it \(Is a directory\)"):
+            call_command(command, str(tmp_path))
+
+
+def test_the_review_page_reads_analysts_and_phrases_once_however_many_drafts(client, seed_analysts):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    one = article_ingest(text='"Prices will double by winter," Jane Roe said.')
+    client.force_login(analyst_user())
+    url_one = reverse("source-drafts", args=[one.source.pk])
+    client.get(url_one)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url_one).status_code == 200
+    many = _ingest()
+    with CaptureQueriesContext(connection) as lots:
+        assert client.get(reverse("source-drafts", args=[many.source.pk])).content.decode().count("accept-form") == 11
+    assert len(lots) == len(few)

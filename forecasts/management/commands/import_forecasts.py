@@ -18,6 +18,8 @@ class Command(BaseCommand):
                 report = forecasts_import(lines=handle)
         except FileNotFoundError:
             raise CommandError(f"{file}: no such file") from None
+        except OSError as exc:  # a folder, no permission, …
+            raise CommandError(f"{file}: cannot read it ({exc.strerror or exc})") from None
         except UnicodeDecodeError:
             raise CommandError(f"{file}: not UTF-8 text; save the CSV as UTF-8") from None
         except ImportRejected as exc:

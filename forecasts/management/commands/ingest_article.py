@@ -30,6 +30,8 @@ class Command(BaseCommand):
             text = decode_article(path.read_bytes())
         except FileNotFoundError:
             raise CommandError(f"{file}: no such file") from None
+        except OSError as exc:  # a folder, no permission, …
+            raise CommandError(f"{file}: cannot read it ({exc.strerror or exc})") from None
         except ValueError as exc:
             raise CommandError(f"{file}: {exc}") from None
         when = None
