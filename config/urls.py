@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from forecasts.views import healthz
+from forecasts.health import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -1,17 +1,19 @@
+"""The admin: a door like the others. Every save, inline, list edit, action and delete calls a service; a refusal
+comes back as a form error (the input kept, nothing written) or, on a list, as an error message."""
+
 import io
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
-from forecasts import services
-from forecasts.csv_io import ImportRejected, forecasts_import
-from forecasts.forms import ArticleForm, CsvImportForm, PredictionForm, ResolutionForm
+from forecasts.forms import ArticleForm, CsvImportForm, PredictionForm, ResolutionForm, ServiceModelForm, refusal_messages
 from forecasts.models import (
     Analyst,
     AnalystAlias,
@@ -24,10 +26,69 @@ from forecasts.models import (
     Source,
     Topic,
 )
+from forecasts.services import analysts, checks, phrases, predictions, questions, rules
+from forecasts.services.imports import ImportRejected, forecasts_import
+from forecasts.services.rules import RuleBroken
 
 admin.site.site_header = "Hindsight administration"
 admin.site.site_title = "Hindsight"
 admin.site.index_title = "Data entry"
+
+REFUSALS = (RuleBroken, ValidationError)
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """Writes through the services. A refusal raised while saving rolls the whole request back (the admin's
+    views are atomic); the page is then shown again with the refusal as a form error on the same input."""
+
+    form = ServiceModelForm
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.refusal = getattr(request, "hindsight_refusal", None)  # a fresh class per request
+        return form
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except REFUSALS as exc:
+            if request.method != "POST" or getattr(request, "hindsight_refusal", None) is not None:
+                raise
+            request.hindsight_refusal = exc
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except REFUSALS as exc:
+            self.message_user(request, "Nothing was saved: " + " ".join(refusal_messages(exc)), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except REFUSALS as exc:
+            self.message_user(request, "Nothing was deleted: " + " ".join(refusal_messages(exc)), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+    @staticmethod
+    def changes(form, *, exclude=()) -> dict:
+        """The model fields the form changed, as a service's `data`."""
+        return {name: value for name, value in ServiceAdmin.fields_of(form, exclude=exclude).items() if name in form.changed_data}
+
+    @staticmethod
+    def fields_of(form, *, exclude=()) -> dict:
+        """The form's model fields, as a service's `data`."""
+        names = {f.name for f in form._meta.model._meta.get_fields() if not getattr(f, "primary_key", False)}
+        return {name: value for name, value in form.cleaned_data.items() if name in names and name not in exclude}
+
+
+class HistoryServiceAdmin(ServiceAdmin, SimpleHistoryAdmin):
+    pass
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -94,9 +155,25 @@ class AliasInline(admin.TabularInline):
     extra = 1
 
 
+def save_inline_forms(request, formset, *, create, update, delete) -> None:
+    """An inline formset's rows through the services: create(form), update(form), delete(obj). Records what
+    was done as formset.save() would, for the admin's change message."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for form in formset.forms:
+        if form in formset.deleted_forms:
+            if form.instance.pk is not None:
+                delete(form.instance)
+                formset.deleted_objects.append(form.instance)
+        elif form.instance.pk is None:
+            if form.has_changed():
+                formset.new_objects.append(create(form))
+        elif form.has_changed():
+            formset.changed_objects.append((update(form), form.changed_data))
+
+
 @admin.register(Analyst)
-class AnalystAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "kind", "affiliation", "title", "prediction_count"]
+class AnalystAdmin(HistoryServiceAdmin):
+    list_display = ["name", "slug", "kind", "affiliation", "title", "user", "prediction_count"]
     ordering = ["name"]
     list_filter = ["kind", "affiliation"]
     search_fields = ["name", "slug", "affiliation", "aliases__name"]
@@ -111,12 +188,38 @@ class AnalystAdmin(admin.ModelAdmin):
     def prediction_count(self, obj):
         return obj.prediction_count
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            form.instance = analysts.analyst_update(analyst_id=obj.pk, data=self.changes(form), user=request.user)
+        else:
+            form.instance = analysts.analyst_create(data=self.fields_of(form), user=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        analyst = form.instance
+        for formset in formsets:
+            formset.instance = analyst
+            save_inline_forms(
+                request, formset,
+                create=lambda f: analysts.alias_create(analyst=analyst, name=f.cleaned_data["name"], user=request.user),
+                update=lambda f: analysts.alias_update(alias_id=f.instance.pk, data=self.changes(f), user=request.user),
+                delete=lambda alias: analysts.alias_delete(alias_id=alias.pk, user=request.user),
+            )
+
 
 @admin.register(AnalystAlias)
-class AnalystAliasAdmin(admin.ModelAdmin):
+class AnalystAliasAdmin(HistoryServiceAdmin):
     list_display = ["name", "analyst"]
     search_fields = ["name", "analyst__name"]
     autocomplete_fields = ["analyst"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            form.instance = analysts.alias_update(alias_id=obj.pk, data=self.changes(form), user=request.user)
+        else:
+            form.instance = analysts.alias_create(analyst=obj.analyst, name=obj.name, user=request.user)
+
+    def delete_model(self, request, obj):
+        analysts.alias_delete(alias_id=obj.pk, user=request.user)
 
 
 @admin.register(Topic)
@@ -150,7 +253,7 @@ class CheckInline(ReadOnlyInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(SimpleHistoryAdmin):
+class QuestionAdmin(HistoryServiceAdmin):
     list_display = ["title", "status_display", "resolve_by", "check_every", "owner", "prediction_count"]
     ordering = ["resolve_by", "id"]
     list_filter = ["outcome", "topics", "resolve_by"]
@@ -181,15 +284,41 @@ class QuestionAdmin(SimpleHistoryAdmin):
         return obj.prediction_count
 
     def save_model(self, request, obj, form, change):
+        # The service moves the version on with every edit, so a resolve that read the old version through the
+        # API gets a 409 instead of judging a question it has not seen.
+        topics = form.cleaned_data.get("topics") if "topics" in form.changed_data or not change else None
         if change:
-            # Concurrent edits: every saved edit moves the version on, so a resolve that read the old
-            # version through the API gets a 409 instead of judging a question it has not seen.
-            obj.version += 1
-        super().save_model(request, obj, form, change)
+            form.instance = questions.question_update(
+                question_id=obj.pk, data=self.changes(form, exclude={"topics"}), topics=topics, user=request.user
+            )
+        else:
+            form.instance = questions.question_create(
+                data=self.fields_of(form, exclude={"topics"}), topics=topics, user=request.user
+            )
+
+    def save_related(self, request, form, formsets, change):
+        question = form.instance
+        for formset in formsets:
+            if formset.model is not Prediction:
+                continue
+            formset.instance = question
+            save_inline_forms(
+                request, formset,
+                create=lambda f: predictions.prediction_create(
+                    data={**self.fields_of(f), "question": question}, user=request.user
+                ),
+                update=lambda f: predictions.prediction_update(
+                    prediction_id=f.instance.pk, data=self.changes(f), user=request.user
+                ),
+                delete=lambda p: predictions.prediction_delete(prediction_id=p.pk, user=request.user),
+            )
+
+    def delete_model(self, request, obj):
+        questions.question_delete(question_id=obj.pk, user=request.user)
 
 
 @admin.register(Prediction)
-class PredictionAdmin(SimpleHistoryAdmin):
+class PredictionAdmin(HistoryServiceAdmin):
     form = PredictionForm
     list_display = ["analyst", "short_question", "probability", "basis", "hedge_phrase", "made_at", "source"]
     list_filter = ["basis", "phrase", "analyst", "made_at"]
@@ -211,18 +340,22 @@ class PredictionAdmin(SimpleHistoryAdmin):
         return obj.question.title if len(obj.question.title) < 70 else obj.question.title[:67] + "…"
 
     def has_change_permission(self, request, obj=None):
-        # An in-house analyst's own forecasts are theirs alone (and the admins').
+        # Shown read-only to whom the object rule refuses (the service refuses them whatever is posted).
         allowed = super().has_change_permission(request, obj)
         if allowed and obj is not None:
-            return services.prediction_editable_by(analyst=obj.analyst, user=request.user)
+            return rules.may_write_forecasts_of(user=request.user, analyst=obj.analyst)
         return allowed
 
     def save_model(self, request, obj, form, change):
-        if not services.prediction_editable_by(analyst=obj.analyst, user=request.user):
-            raise PermissionDenied
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            form.instance = predictions.prediction_update(
+                prediction_id=obj.pk, data=self.changes(form), user=request.user
+            )
+        else:
+            form.instance = predictions.prediction_create(data=self.fields_of(form), user=request.user)
+
+    def delete_model(self, request, obj):
+        predictions.prediction_delete(prediction_id=obj.pk, user=request.user)
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_csv)
@@ -250,7 +383,7 @@ class PredictionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ProbabilityPhrase)
-class ProbabilityPhraseAdmin(SimpleHistoryAdmin):
+class ProbabilityPhraseAdmin(HistoryServiceAdmin):
     list_display = ["phrase", "probability", "low", "high", "prediction_count"]
     ordering = ["-probability", "phrase"]
     list_editable = ["probability", "low", "high"]
@@ -264,15 +397,21 @@ class ProbabilityPhraseAdmin(SimpleHistoryAdmin):
         return obj.prediction_count
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "probability" in form.changed_data:
-            self.message_user(
-                request, f"Re-derived the probability of every phrase-based prediction using “{obj.phrase}”."
-            )
+        # The change page and the changelist's inline editing both save here.
+        if change:
+            form.instance = phrases.phrase_update(phrase_id=obj.pk, data=self.changes(form), user=request.user)
+            if "probability" in form.changed_data:
+                self.message_user(
+                    request,
+                    f"Re-derived the probability of every phrase-based prediction on an open question using "
+                    f"“{obj.phrase}”; forecasts on judged questions keep theirs.",
+                )
+        else:
+            form.instance = phrases.phrase_create(data=self.fields_of(form), user=request.user)
 
 
 @admin.register(Resolution)
-class ResolutionAdmin(SimpleHistoryAdmin):
+class ResolutionAdmin(HistoryServiceAdmin):
     """Append-only: a new row judges (or reopens) its question; existing rows are never changed or deleted."""
 
     form = ResolutionForm
@@ -296,18 +435,16 @@ class ResolutionAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         # The service appends the row, moves the question's outcome and version on and completes its checks.
         if obj.outcome == Resolution.REOPENED:
-            resolution = services.question_unresolve(
-                question_id=obj.question_id, reason=obj.evidence, user=request.user
-            )
+            resolution = questions.question_unresolve(question_id=obj.question_id, reason=obj.evidence, user=request.user)
         else:
-            resolution = services.question_resolve(
+            resolution = questions.question_resolve(
                 question_id=obj.question_id,
                 outcome=obj.outcome,
                 evidence=obj.evidence,
                 evidence_url=obj.evidence_url,
                 user=request.user,
             )
-        form.instance = obj = resolution
+        form.instance = resolution
         messages.info(request, f"{resolution.question} is now {resolution.question.status}.")
 
     def save_related(self, request, form, formsets, change):
@@ -315,10 +452,26 @@ class ResolutionAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ResolutionCheck)
-class ResolutionCheckAdmin(admin.ModelAdmin):
+class ResolutionCheckAdmin(ServiceAdmin):
     list_display = ["question", "due_at", "status", "assigned_to", "notified_at", "completed_at"]
     list_filter = ["status", "due_at", "assigned_to"]
     search_fields = ["question__title", "assigned_to__username"]
     autocomplete_fields = ["question", "assigned_to"]
     list_select_related = ["question", "assigned_to"]
     date_hierarchy = "due_at"
+    fields = ["question", "due_at", "assigned_to", "status", "notified_at", "completed_at", "snoozed_until"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A check's state is moved by the sweep, resolving and snoozing; here it is made or reassigned.
+        status = ["status", "notified_at", "completed_at", "snoozed_until"]
+        return status if obj is None else ["question", "due_at", *status]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            form.instance = checks.check_assign(
+                check_id=obj.pk, assigned_to=form.cleaned_data.get("assigned_to"), user=request.user
+            )
+        else:
+            form.instance = checks.check_create(
+                question=obj.question, due_at=obj.due_at, assigned_to=obj.assigned_to, user=request.user
+            )

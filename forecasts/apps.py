@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class ForecastsConfig(AppConfig):
@@ -7,4 +8,7 @@ class ForecastsConfig(AppConfig):
     verbose_name = "Forecasts"
 
     def ready(self) -> None:
-        from forecasts import signals  # noqa: F401  (connects the receivers)
+        from forecasts.db import register_sqlite_pass_function
+
+        # SQLite's triggers ask this connection whether a write pass is open (forecasts/db.py).
+        connection_created.connect(register_sqlite_pass_function, dispatch_uid="hindsight_write_pass")

@@ -2,16 +2,51 @@ import datetime as dt
 
 from django import forms
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
-from forecasts import drafting
-from forecasts.drafting import MAX_ARTICLE_BYTES
-from forecasts.models import STATUS_OUTCOMES, Analyst, Outcome, Prediction, ProbabilityPhrase, Question, Resolution, Topic
-from forecasts.text import decode_article
+from django.core.exceptions import ValidationError
+
+from forecasts.models import Analyst, Outcome, Prediction, ProbabilityPhrase, Resolution
+from forecasts.services import drafts
+from forecasts.services.predictions import probability_for
+from forecasts.services.rules import RuleBroken
 
 
-class PredictionForm(forms.ModelForm):
+def refusal_errors(exc: Exception) -> dict[str | None, list[str]]:
+    """A service's refusal as form errors: {field or None: messages}."""
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return {(None if field == "__all__" else field): messages for field, messages in exc.message_dict.items()}
+        return {None: exc.messages}
+    if isinstance(exc, RuleBroken):
+        return {exc.field: [str(exc)]}
+    return {None: [str(exc)]}
+
+
+def refusal_messages(exc: Exception) -> list[str]:
+    return [message for messages in refusal_errors(exc).values() for message in messages]
+
+
+def add_refusal(form: forms.BaseForm, exc: Exception) -> None:
+    """Show a service's refusal on a form: on the field it names when the form has it, else above the form."""
+    for field, messages in refusal_errors(exc).items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+class ServiceModelForm(forms.ModelForm):
+    """The admin's forms. `refusal` is set, per request, to what a service refused of this very input (the
+    admin saves through the services, then shows the page again with it)."""
+
+    refusal = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.refusal is not None:
+            add_refusal(self, self.refusal)
+        return cleaned
+
+
+class PredictionForm(ServiceModelForm):
     class Meta:
         model = Prediction
         fields = ["analyst", "question", "source", "made_at", "quote", "hedge_phrase", "phrase", "basis", "probability", "note"]
@@ -26,25 +61,17 @@ class PredictionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        basis, phrase = cleaned.get("basis"), cleaned.get("phrase")
-        if basis == Prediction.Basis.PHRASE and phrase is not None:
-            cleaned["probability"] = phrase.probability
-            self.instance.probability = phrase.probability
-        elif "probability" in self.fields and cleaned.get("probability") is None and "probability" not in self.errors:
-            self.add_error("probability", "Give a probability between 0 and 1 (or choose the phrase basis).")
+        if "basis" in cleaned and "probability" not in self.errors:
+            cleaned["probability"] = self.instance.probability = probability_for(
+                basis=cleaned["basis"], phrase=cleaned.get("phrase"), probability=cleaned.get("probability")
+            )
         return cleaned
 
 
-class ResolutionForm(forms.ModelForm):
+class ResolutionForm(ServiceModelForm):
     class Meta:
         model = Resolution
         fields = ["question", "outcome", "evidence", "evidence_url"]
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("outcome") == Resolution.REOPENED and not (cleaned.get("evidence") or "").strip():
-            self.add_error("evidence", "Say why the question is reopened.")
-        return cleaned
 
 
 class CsvImportForm(forms.Form):
@@ -95,36 +122,6 @@ class SnoozeForm(forms.Form):
         return cleaned
 
 
-class QuestionFilterForm(forms.Form):
-    DUE_CHOICES = [("", "Any time"), ("overdue", "Past resolve-by, still open"), ("upcoming", "Not yet due")]
-
-    q = forms.CharField(required=False, label="Search", max_length=200)
-    status = forms.ChoiceField(required=False, choices=[("", "Any status"), *Question.Status.choices])
-    topic = forms.ModelChoiceField(
-        required=False, queryset=Topic.objects.order_by("name"), to_field_name="slug", empty_label="Any topic"
-    )
-    due = forms.ChoiceField(required=False, choices=DUE_CHOICES)
-
-    def filter(self, questions, *, now):
-        data = self.cleaned_data
-        if data.get("q"):
-            term = data["q"]
-            questions = questions.filter(
-                Q(title__icontains=term)
-                | Q(resolution_criteria__icontains=term)
-                | Q(pk__in=Prediction.objects.filter(Q(quote__icontains=term) | Q(analyst__name__icontains=term)).values("question_id"))
-            )
-        if data.get("status"):
-            questions = questions.filter(outcome__in=STATUS_OUTCOMES[data["status"]])
-        if data.get("topic"):
-            questions = questions.filter(topics=data["topic"])
-        if data.get("due") == "overdue":
-            questions = questions.filter(outcome="", resolve_by__lte=now)
-        elif data.get("due") == "upcoming":
-            questions = questions.filter(resolve_by__gt=now)
-        return questions
-
-
 class LeaderboardForm(forms.Form):
     ORDERINGS = [
         ("brier", "Brier (best first)"),
@@ -166,24 +163,23 @@ class ArticleForm(forms.Form):
         data = super().clean()
         upload = data.get("file")
         if upload:
-            if upload.size > MAX_ARTICLE_BYTES:
-                raise forms.ValidationError({"file": f"The file is {upload.size:,} bytes; the limit is 1 MB."})
             try:
-                data["text"] = decode_article(upload.read())
-            except ValueError as exc:
-                raise forms.ValidationError({"file": f"The file is {exc}."}) from None
+                drafts.article_size_check(upload.size)
+                data["text"] = drafts.article_from_bytes(upload.read())
+            except drafts.IngestError as exc:
+                raise forms.ValidationError({"file": str(exc)}) from None
         if not (data.get("text") or "").strip():
             raise forms.ValidationError({"text": "Paste the article's text or upload it as a file."})
         return data
 
-    def ingest(self, *, user) -> "drafting.IngestReport | None":
+    def ingest(self, *, user) -> drafts.IngestReport | None:
         """Read the article if the form is valid; None (with the reason as a form error) if it cannot be."""
         if not self.is_valid():
             return None
         data = {name: self.cleaned_data[name] for name in ("text", "title", "publisher", "url", "published_at")}
         try:
-            return drafting.article_ingest(**data, user=user)
-        except drafting.IngestError as exc:
+            return drafts.article_ingest(**data, user=user)
+        except drafts.IngestError as exc:
             self.add_error("text", str(exc))
             return None
 

@@ -57,8 +57,10 @@ class Analyst(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="analyst",
-        help_text="For in-house analysts who log their own forecasts.",
+        help_text="For in-house analysts who log their own forecasts. Only admins link or unlink.",
     )
+    # Who renamed, linked or unlinked an analyst, and when.
+    history = HistoricalRecords(no_db_index=["user"])
 
     class Meta:
         ordering = ["name"]
@@ -80,6 +82,7 @@ class AnalystAlias(models.Model):
 
     analyst = models.ForeignKey(Analyst, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200, unique=True)
+    history = HistoricalRecords(no_db_index=["analyst"])
 
     class Meta:
         ordering = ["name"]
@@ -139,7 +142,7 @@ class Question(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_questions"
     )
-    # The current outcome, copied from the newest Resolution row by services.question_resolve in the same
+    # The current outcome, copied from the newest Resolution row by services.questions.judgements_apply in the same
     # transaction; kept on the row because scoring and the sweep filter millions of rows by it.
     outcome = models.CharField(max_length=10, choices=Outcome.choices, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -203,24 +206,6 @@ class ProbabilityPhrase(models.Model):
         if None not in (self.low, self.probability, self.high) and not self.low <= self.probability <= self.high:
             raise ValidationError("Low ≤ probability ≤ high must hold.")
 
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        # A `phrase` prediction's probability is this row's number: re-derive them all in one UPDATE, and
-        # write the audit trail for them in bulk too (an UPDATE skips the per-row history signal).
-        stale = self.predictions.filter(basis=Prediction.Basis.PHRASE).exclude(probability=self.probability)
-        ids = list(stale.values_list("pk", flat=True))
-        if ids:
-            Prediction.objects.filter(pk__in=ids).update(probability=self.probability)
-            Prediction.history.bulk_history_create(
-                list(Prediction.objects.filter(pk__in=ids)),
-                update=True,
-                default_change_reason=f"re-derived: phrase “{self.phrase}” is now {self.probability}",
-            )
-            from forecasts.services import analyst_scores_refresh  # services imports this module
-
-            judged = Prediction.objects.filter(pk__in=ids, question__outcome__in=SCORED_OUTCOMES)
-            analyst_scores_refresh(analyst_ids=judged.values_list("analyst_id", flat=True).distinct())
-
 
 class Prediction(models.Model):
     class Basis(models.TextChoices):
@@ -268,12 +253,15 @@ class Prediction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.analyst.name}: {self.probability:.0%} on {self.question}"
+        chance = f"{self.probability:.0%}" if self.probability is not None else "?"
+        return f"{self.analyst.name}: {chance} on {self.question}"
 
     def clean(self):
         errors = {}
         if self.basis == self.Basis.PHRASE and not self.phrase_id:
             errors["phrase"] = "A phrase-based prediction needs a phrase from the phrase table."
+        elif self.probability is None:
+            errors["probability"] = "Give a probability between 0 and 1 (or use basis 'phrase')."
         if self.basis == self.Basis.JUDGED and not self.note.strip():
             errors["note"] = "Say why: a judged probability needs a note."
         if self.quote and self.source_id and self.source.text and self.quote not in self.source.text:
@@ -281,19 +269,6 @@ class Prediction(models.Model):
         if errors:
             raise ValidationError(errors)
 
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        # What it was loaded with: a save that moves a forecast to another analyst or question must refresh the
-        # stored scores of the old ones too (signals.py).
-        instance._loaded_analyst_id = instance.__dict__.get("analyst_id")
-        instance._loaded_question_id = instance.__dict__.get("question_id")
-        return instance
-
-    def save(self, *args, **kwargs):
-        if self.basis == self.Basis.PHRASE and self.phrase_id:
-            self.probability = self.phrase.probability
-        super().save(*args, **kwargs)
 
 
 class Resolution(models.Model):
@@ -377,7 +352,7 @@ class ResolutionCheck(models.Model):
 class AnalystBinSums(models.Model):
     """The sums of one analyst's scored forecasts that fall in one of the ten default calibration bins.
 
-    Derived data, rewritten by services.analyst_scores_refresh inside every write that changes what is scored (a
+    Derived data, rewritten by services/scores.py inside every write that changes what is scored (a
     judgement, a forecast, the phrase table, an import). The whole leaderboard and a default calibration report
     then read at most ten rows per analyst instead of aggregating every prediction: at a million predictions that
     is the difference between ~650 ms and ~20 ms for the leaderboard. Reports with filters (since, until, topic,

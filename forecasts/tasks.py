@@ -1,4 +1,4 @@
-"""Celery tasks: thin wrappers around forecasts.checks. They take ids (or nothing), and are idempotent."""
+"""Celery tasks: thin wrappers around forecasts.services.checks. They take ids (or nothing), and are idempotent."""
 
 import logging
 import smtplib
@@ -6,7 +6,7 @@ import smtplib
 from celery import shared_task
 from django.db import transaction
 
-from forecasts import checks
+from forecasts.services import checks
 
 log = logging.getLogger(__name__)
 # Email failures are retried with exponential back-off capped at 10 minutes, well below Redis's one-hour

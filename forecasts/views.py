@@ -1,16 +1,12 @@
 """The analysts' pages. Views validate, call one service or selector, and render; no scoring here."""
 
 import datetime as dt
-import os
 
-import redis
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,19 +14,21 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST
 
-from forecasts import charts, checks, drafting, selectors, services
+from forecasts import charts, selectors
+from forecasts.filters import QuestionPageFilter
 from forecasts.forms import (
     ArticleForm,
     DraftAcceptForm,
     LeaderboardForm,
-    QuestionFilterForm,
     ResolveForm,
     SnoozeForm,
     UnresolveForm,
+    add_refusal,
 )
+from forecasts.services import checks, drafts, questions
+from forecasts.services.rules import Conflict, RuleBroken, StaleVersion
 from forecasts.models import Analyst, DraftPrediction, Prediction, Question, Resolution, ResolutionCheck, Source
 from forecasts.text import quote_context, quote_spans
 
@@ -40,39 +38,6 @@ VIEW = "forecasts.view_question"
 def _reader(view):
     """Logged in (else to the login page) and allowed to read (else 403)."""
     return login_required(permission_required(VIEW, raise_exception=True)(view))
-
-
-# --- health ---------------------------------------------------------------------------------------------------
-
-
-def _database_ok() -> bool:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        return True
-    except Exception:
-        return False
-
-
-def _broker_ok() -> bool:
-    if not settings.REDIS_URL:
-        # The laptop's folder broker: up while the folder is writable.
-        return os.access(settings.CELERY_BROKER_DIR, os.W_OK)
-    try:
-        # Short timeouts: a health check must answer in seconds even when Redis hangs.
-        client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
-        return bool(client.ping())
-    except (redis.RedisError, OSError, ValueError):
-        return False
-
-
-@never_cache
-@require_GET
-def healthz(request):
-    """Liveness for load balancers: 200 while the database answers (a broker outage only degrades), else 503."""
-    database = _database_ok()
-    body = {"database": "ok" if database else "unavailable", "broker": "ok" if _broker_ok() else "unavailable"}
-    return JsonResponse(body, status=200 if database else 503)
 
 
 # --- errors ---------------------------------------------------------------------------------------------------
@@ -132,11 +97,11 @@ def dashboard(request):
 
 @_reader
 def question_list(request):
-    form = QuestionFilterForm(request.GET or None)
-    questions = Question.objects.prefetch_related("topics").annotate(prediction_count=Count("predictions"))
-    if form.is_valid():
-        questions = form.filter(questions, now=timezone.now())
-    page = Paginator(questions.order_by("resolve_by", "pk"), 25).get_page(request.GET.get("page"))
+    listed = Question.objects.prefetch_related("topics").annotate(prediction_count=Count("predictions"))
+    filterset = QuestionPageFilter(request.GET or None, queryset=listed)
+    form = filterset.form
+    found = filterset.qs if filterset.is_valid() else listed
+    page = Paginator(found.order_by("resolve_by", "pk"), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "forecasts/question_list.html", {"form": form, "page": page, "query": query.urlencode()})
@@ -186,7 +151,7 @@ def question_resolve(request, question_id: int):
     if not form.is_valid():
         return _question_page(request, question.pk, resolve_form=form, status=400)
     try:
-        services.question_resolve(
+        questions.question_resolve(
             question_id=question.pk,
             outcome=form.cleaned_data["outcome"],
             evidence=form.cleaned_data["evidence"],
@@ -194,7 +159,7 @@ def question_resolve(request, question_id: int):
             user=request.user,
             expected_version=form.cleaned_data["version"],
         )
-    except services.StaleVersion:
+    except StaleVersion:
         messages.warning(
             request,
             "Someone resolved or edited this question meanwhile. Nothing was saved: read what it says now, "
@@ -213,19 +178,19 @@ def question_unresolve(request, question_id: int):
     form = UnresolveForm(request.POST)
     if not form.is_valid():
         return _question_page(request, question.pk, unresolve_form=form, status=400)
-    if not question.outcome:
-        messages.info(request, "This question is open already.")
-        return redirect(question)
     try:
-        services.question_unresolve(
+        questions.question_unresolve(
             question_id=question.pk,
             reason=form.cleaned_data["reason"],
             user=request.user,
             expected_version=form.cleaned_data["version"],
         )
-    except services.StaleVersion:
+    except StaleVersion:
         messages.warning(request, "Someone changed this question meanwhile. Nothing was saved: look again.")
         return _question_page(request, question.pk, status=409)
+    except Conflict as exc:
+        messages.info(request, str(exc))
+        return redirect(question)
     messages.success(request, "Reopened. Its earlier judgements stay in the history.")
     return redirect(question)
 
@@ -239,8 +204,8 @@ def check_snooze(request, check_id: int):
     if not form.is_valid():
         return _question_page(request, check.question_id, snooze_form=form, status=400)
     try:
-        checks.check_snooze(check_id=check.pk, until=form.cleaned_data["until_datetime"])
-    except ValueError as exc:
+        checks.check_snooze(check_id=check.pk, until=form.cleaned_data["until_datetime"], user=request.user)
+    except Conflict as exc:
         messages.info(request, str(exc))
     else:
         messages.success(request, f"Snoozed until {form.cleaned_data['until']:%d %B %Y}; it will come back then.")
@@ -395,14 +360,14 @@ def draft_accept(request, draft_id: int):
         data = form.cleaned_data
         days = data.pop("check_every_days")
         try:
-            prediction = drafting.draft_accept(
+            prediction = drafts.draft_accept(
                 draft_id=draft.pk, user=request.user, check_every=dt.timedelta(days=days) if days else None, **data
             )
-        except drafting.DraftNotPending as exc:
+        except drafts.DraftNotPending as exc:
             messages.error(request, str(exc))
             return redirect(f"{reverse('source-drafts', args=[draft.source_id])}#draft-{draft.pk}")
-        except (ValueError, DjangoValidationError) as exc:
-            form.add_error(None, "; ".join(getattr(exc, "messages", [str(exc)])))
+        except (ValueError, DjangoValidationError, RuleBroken) as exc:
+            add_refusal(form, exc)
         else:
             messages.info(request, f"Accepted: {prediction.analyst.name} on “{prediction.question.title}”.")
             return redirect(f"{reverse('source-drafts', args=[draft.source_id])}#draft-{draft.pk}")
@@ -415,9 +380,9 @@ def draft_accept(request, draft_id: int):
 def draft_reject(request, draft_id: int):
     draft = get_object_or_404(DraftPrediction, pk=draft_id)
     try:
-        drafting.draft_reject(draft_id=draft.pk, user=request.user)
+        drafts.draft_reject(draft_id=draft.pk, user=request.user)
         messages.info(request, "Rejected.")
-    except drafting.DraftNotPending as exc:
+    except drafts.DraftNotPending as exc:
         messages.error(request, str(exc))
     return redirect(f"{reverse('source-drafts', args=[draft.source_id])}#draft-{draft.pk}")
 

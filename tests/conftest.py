@@ -6,7 +6,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 
-from forecasts.services import seeds_load
+from forecasts.services.seeds import seeds_load
 
 # CI sets this so that a test which would skip for want of PostgreSQL, Redis, a worker or a browser fails instead.
 REQUIRE_SERVICES = os.environ.get("HINDSIGHT_REQUIRE_SERVICES") == "1"

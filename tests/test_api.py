@@ -4,8 +4,9 @@ import datetime as dt
 
 import pytest
 
-from forecasts import services
+from forecasts.services import questions
 from forecasts.models import Prediction, Question, Resolution, ResolutionCheck
+from forecasts.services.rules import SYSTEM
 from tests.factories import AnalystFactory, PredictionFactory, QuestionFactory, TopicFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ def _resolved_predictions(analyst, ps, outcomes, **kwargs):
     for p, outcome in zip(ps, outcomes, strict=True):
         question = QuestionFactory()
         PredictionFactory(analyst=analyst, question=question, probability=p, **kwargs)
-        services.question_resolve(question_id=question.pk, outcome=outcome)
+        questions.question_resolve(question_id=question.pk, outcome=outcome, user=SYSTEM, evidence="Seen in the news.")
 
 
 # --- auth -----------------------------------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def test_questions_list_filters_and_detail(api, seeded):
         "id", "key", "title", "resolution_criteria", "topics", "resolve_by", "check_every", "owner", "status", "outcome", "version", "created_at"
     }
     cannon = Question.objects.get(key="nk-troops-cannon-fodder")
-    services.question_resolve(question_id=cannon.pk, outcome="yes", evidence="Kursk")
+    questions.question_resolve(question_id=cannon.pk, outcome="yes", evidence="Kursk", user=SYSTEM)
 
     assert client.get(f"{API}questions/", {"status": "resolved"}).json()["count"] == 1
     assert client.get(f"{API}questions/", {"status": "open"}).json()["count"] == 5
@@ -303,7 +304,9 @@ def test_resolve_with_version_appends_history_and_completes_the_check(api, seede
     check.refresh_from_db()
     assert check.status == "done"
 
-    stale = client.post(f"{API}questions/{question.pk}/resolve/", {"outcome": "no", "version": 1}, format="json")
+    stale = client.post(
+        f"{API}questions/{question.pk}/resolve/", {"outcome": "no", "evidence": "Denied.", "version": 1}, format="json"
+    )
     assert stale.status_code == 409
     assert Resolution.objects.filter(question=question).count() == 1
 
@@ -447,7 +450,7 @@ def test_malformed_json_is_400(api, db):
 
 
 def test_predictions_export_is_csv_in_the_import_format(api, seeded):
-    services.question_resolve(question_id=Question.objects.get(key="nk-elite-pushback").pk, outcome="no")
+    questions.question_resolve(question_id=Question.objects.get(key="nk-elite-pushback").pk, outcome="no", user=SYSTEM, evidence="Seen in the news.")
     response = api("reader").get(f"{API}predictions/export/", {"analyst": "bruce-bennett"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv"
@@ -491,7 +494,7 @@ def test_checks_list_create_and_snooze(api, seeded):
     assert snoozed.json()["status"] == "snoozed" and snoozed.json()["snoozed_until"] == "2026-01-15T00:00:00Z"
 
     assert client.post(f"{API}checks/{check['id']}/snooze/", {"until": "next week"}, format="json").status_code == 400
-    services.question_resolve(question_id=question.pk, outcome="yes")
+    questions.question_resolve(question_id=question.pk, outcome="yes", user=SYSTEM, evidence="Seen in the news.")
     done = client.post(f"{API}checks/{check['id']}/snooze/", {"until": "2026-01-15T00:00:00Z"}, format="json")
     assert done.status_code == 409
 

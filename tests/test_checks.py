@@ -9,8 +9,11 @@ from django.core import mail
 from django.core.management import call_command
 from django_celery_beat.models import PeriodicTask
 
-from forecasts import checks, services, tasks
+from forecasts import tasks
+
+from forecasts.services import checks, questions, rules
 from forecasts.models import Question, ResolutionCheck
+from forecasts.services.rules import SYSTEM
 from tests.factories import QuestionFactory, UserFactory, admin_user, analyst_user
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +71,7 @@ def test_seeded_article_gets_exactly_one_check_per_due_question(seeded, frozen):
 
 
 def test_resolved_questions_are_not_swept(seeded, frozen):
-    services.question_resolve(question_id=Question.objects.get(key="nk-elite-pushback").pk, outcome="no")
+    questions.question_resolve(question_id=Question.objects.get(key="nk-elite-pushback").pk, outcome="no", user=SYSTEM, evidence="Seen in the news.")
     assert checks.checks_sweep().created == 5
 
 
@@ -190,7 +193,7 @@ def test_snoozed_check_comes_back_and_is_mailed_again(seeded, frozen):
     checks.checks_sweep()
     checks.checks_notify()
     check = ResolutionCheck.objects.get(question__key="nk-troop-numbers")
-    checks.check_snooze(check_id=check.pk, until=TODAY + dt.timedelta(days=30))
+    checks.check_snooze(check_id=check.pk, until=TODAY + dt.timedelta(days=30), user=SYSTEM)
 
     frozen.shift(dt.timedelta(days=10))
     assert checks.checks_sweep().woken == 0
@@ -208,9 +211,9 @@ def test_snoozed_check_comes_back_and_is_mailed_again(seeded, frozen):
 def test_snoozing_a_done_check_is_refused(seeded, frozen):
     checks.checks_sweep()
     check = ResolutionCheck.objects.first()
-    services.question_resolve(question_id=check.question_id, outcome="yes")
-    with pytest.raises(ValueError, match="done"):
-        checks.check_snooze(check_id=check.pk, until=TODAY)
+    questions.question_resolve(question_id=check.question_id, outcome="yes", user=SYSTEM, evidence="Seen in the news.")
+    with pytest.raises(rules.Conflict, match="done"):
+        checks.check_snooze(check_id=check.pk, until=TODAY, user=SYSTEM)
 
 
 def test_escalation_after_the_grace_period(seeded, frozen, settings):
@@ -219,7 +222,7 @@ def test_escalation_after_the_grace_period(seeded, frozen, settings):
     analyst_user(username="ann", email="ann@example.org")
     checks.checks_sweep()
     checks.checks_notify()
-    services.question_resolve(question_id=Question.objects.get(key="nk-elite-pushback").pk, outcome="no")
+    questions.question_resolve(question_id=Question.objects.get(key="nk-elite-pushback").pk, outcome="no", user=SYSTEM, evidence="Seen in the news.")
 
     frozen.shift(dt.timedelta(days=6))
     assert checks.checks_escalate() == []
@@ -287,3 +290,24 @@ def test_plain_users_are_not_assigned(frozen):
     QuestionFactory(resolve_by=TODAY - dt.timedelta(days=1))
     checks.checks_sweep()
     assert ResolutionCheck.objects.get().assigned_to.username == "ann"
+
+
+@pytest.mark.parametrize("how", ["deactivated", "left the analysts"])
+def test_the_sweep_reassigns_checks_of_a_user_who_is_no_longer_an_analyst(seeded, frozen, how):
+    from django.contrib.auth.models import Group
+
+    ann, bob = analyst_user(username="ann"), analyst_user(username="bob")
+    checks.checks_sweep()
+    anns = list(ResolutionCheck.objects.filter(assigned_to=ann).values_list("pk", flat=True))
+    assert anns
+    if how == "deactivated":
+        ann.is_active = False
+        ann.save(update_fields=["is_active"])
+    else:
+        ann.groups.remove(Group.objects.get(name="analysts"))
+
+    report = checks.checks_sweep()
+
+    assert report.reassigned == len(anns)
+    assert set(ResolutionCheck.objects.filter(pk__in=anns).values_list("assigned_to__username", flat=True)) == {"bob"}
+    assert not ResolutionCheck.objects.filter(assigned_to=ann).exclude(status="done").exists()

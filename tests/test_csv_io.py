@@ -11,8 +11,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from forecasts.csv_io import ImportRejected, forecasts_import, predictions_export
+from forecasts.exports import predictions_export
+from forecasts.services.imports import ImportRejected, forecasts_import
 from forecasts.models import Analyst, Prediction, Question, Resolution, Source
+from forecasts.services.rules import SYSTEM
 from tests.factories import admin_user
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +91,7 @@ def test_a_bad_row_rejects_the_file_with_its_line_and_reason(db, tmp_path, row, 
 def test_rows_of_one_question_that_disagree_on_the_outcome_are_an_error(db):
     text = HEADER + "A,Q?,0.5,2024-01-01,2025-01-01,yes,k,,,\nB,Q?,0.4,2024-01-01,2025-01-01,no,k,,,\n"
     with pytest.raises(ImportRejected) as excinfo:
-        forecasts_import(lines=io.StringIO(text))
+        forecasts_import(lines=io.StringIO(text), user=SYSTEM)
     assert excinfo.value.errors == ["line 3: outcome 'no' disagrees with line 2 ('yes') for the same question"]
     assert not Question.objects.exists()
 
@@ -104,7 +106,7 @@ def test_rows_of_one_question_that_disagree_on_the_outcome_are_an_error(db):
 )
 def test_bad_headers_are_reported(db, text, message):
     with pytest.raises(ImportRejected, match=message.replace("(", r"\(").replace(")", r"\)")):
-        forecasts_import(lines=io.StringIO(text))
+        forecasts_import(lines=io.StringIO(text), user=SYSTEM)
 
 
 def test_command_errors_are_one_plain_line(db, tmp_path):
@@ -117,11 +119,11 @@ def test_command_errors_are_one_plain_line(db, tmp_path):
 
 
 def test_export_reimports_as_nothing_new(seeded, tmp_path):
-    forecasts_import(lines=io.StringIO(GOOD))
+    forecasts_import(lines=io.StringIO(GOOD), user=SYSTEM)
     exported = "".join(predictions_export(predictions=Prediction.objects.all()))
     before = _counts()
 
-    report = forecasts_import(lines=io.StringIO(exported))
+    report = forecasts_import(lines=io.StringIO(exported), user=SYSTEM)
 
     assert report.rows == Prediction.objects.count() == 10
     assert _counts() == before
@@ -139,7 +141,7 @@ def test_imported_numbers_equal_an_independent_computation(api, db):
         rows.append([analyst, f"Question {i}?", p, "2024-01-01", "2025-01-01", outcome])
     buffer = io.StringIO()
     csv.writer(buffer).writerows([["analyst", "question", "probability", "made_at", "resolve_by", "outcome"], *rows])
-    forecasts_import(lines=io.StringIO(buffer.getvalue()))
+    forecasts_import(lines=io.StringIO(buffer.getvalue()), user=SYSTEM)
     client = api("reader")
 
     for expert in range(4):
@@ -162,9 +164,9 @@ def test_import_query_count_does_not_grow_with_rows(db):
         return io.StringIO("\n".join(lines) + "\n")
 
     with CaptureQueriesContext(connection) as small:
-        forecasts_import(lines=file(50, 0))
+        forecasts_import(lines=file(50, 0), user=SYSTEM)
     with CaptureQueriesContext(connection) as large:
-        forecasts_import(lines=file(1500, 10_000))
+        forecasts_import(lines=file(1500, 10_000), user=SYSTEM)
     assert Prediction.objects.count() == 1550
 
     def reads_and_updates(queries):

@@ -12,7 +12,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 from django.test import RequestFactory
 
-from forecasts import checks
+from forecasts.services import checks
 from forecasts.models import ResolutionCheck
 from tests.factories import analyst_user
 from tests.test_worker import _emails, _start_worker, _stop, wait_for

@@ -8,11 +8,12 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from forecasts import selectors
-from forecasts.drafting import IngestError, article_ingest, draft_accept, draft_reject, phrase_for_hedge
+from forecasts.services.drafts import IngestError, article_ingest, draft_accept, draft_reject, phrase_for_hedge
 from forecasts.ingest import find_candidates
 from forecasts.models import Analyst, AnalystAlias, DraftPrediction, Prediction, ProbabilityPhrase, Source
-from forecasts.services import SeedReport, phrases_load
+from forecasts.services.seeds import SeedReport, phrases_load
 from forecasts.text import normalize_text
+from forecasts.services.rules import SYSTEM
 from tests.conftest import SEEDS_DIR
 from tests.factories import analyst_user, reader_user
 
@@ -91,7 +92,7 @@ def seed_analysts(phrases_only):
 
 def _ingest():
     return article_ingest(
-        text=RAW, title=SEED["source"]["title"], publisher="Yonhap News Agency", published_at=SEED["source"]["published_at"]
+        text=RAW, title=SEED["source"]["title"], publisher="Yonhap News Agency", published_at=SEED["source"]["published_at"], user=SYSTEM
     )
 
 
@@ -167,12 +168,12 @@ def test_rejecting_and_accepting_twice(seed_analysts):
 )
 def test_bad_articles_are_refused_and_nothing_is_saved(phrases_only, text, message):
     with pytest.raises(IngestError, match=message):
-        article_ingest(text=text)
+        article_ingest(text=text, user=SYSTEM)
     assert not Source.objects.exists() and not DraftPrediction.objects.exists()
 
 
 def test_a_quote_with_no_speaker_is_a_flagged_draft(phrases_only):
-    report = article_ingest(text='Storm season\n\n"The levees will fail if the river rises another metre."\n')
+    report = article_ingest(text='Storm season\n\n"The levees will fail if the river rises another metre."\n', user=SYSTEM)
     (draft,) = report.drafts
     assert draft.speaker == "" and "no speaker found for this quotation" in draft.flag_list
     with pytest.raises(ValueError, match="no speaker"):
@@ -294,7 +295,7 @@ def test_ingest_page_and_admin_page(client, phrases_only):
 
 
 def test_reading_a_seeded_article_again_recognises_its_tracked_claims(seeded):
-    report = article_ingest(text=RAW, publisher="Yonhap News Agency", published_at=SEED["source"]["published_at"])
+    report = article_ingest(text=RAW, publisher="Yonhap News Agency", published_at=SEED["source"]["published_at"], user=SYSTEM)
 
     assert report.source == Source.objects.get()  # the same text is the same document
     tracked = {d.quote: d for d in report.drafts if d.status == "accepted"}
@@ -324,13 +325,13 @@ def test_an_article_that_is_not_utf8_json_is_a_400_through_the_api(api, phrases_
 
 def test_a_url_is_one_document(phrases_only):
     known = Source.objects.create(title="From a CSV", url="https://example.org/a")  # no text yet
-    report = article_ingest(text='"Prices will double by winter," Jane Roe said.', url="https://example.org/a")
+    report = article_ingest(text='"Prices will double by winter," Jane Roe said.', url="https://example.org/a", user=SYSTEM)
     assert report.source == known
     known.refresh_from_db()
     assert known.text.startswith('"Prices will double') and len(report.drafts) == 1
 
     with pytest.raises(IngestError, match="has this URL with another text"):
-        article_ingest(text='"Rents will fall," Jane Roe said.', url="https://example.org/a")
+        article_ingest(text='"Rents will fall," Jane Roe said.', url="https://example.org/a", user=SYSTEM)
     assert DraftPrediction.objects.count() == 1
 
 
@@ -344,7 +345,7 @@ def test_the_review_page_reads_analysts_and_phrases_once_however_many_drafts(cli
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    one = article_ingest(text='"Prices will double by winter," Jane Roe said.')
+    one = article_ingest(text='"Prices will double by winter," Jane Roe said.', user=SYSTEM)
     client.force_login(analyst_user())
     url_one = reverse("source-drafts", args=[one.source.pk])
     client.get(url_one)

@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from forecasts import checks, services
+from forecasts.services import checks, questions
 from forecasts.models import Analyst, Question, Resolution, Source
+from forecasts.services.rules import SYSTEM
 from tests.factories import UserFactory, admin_user, analyst_user, reader_user
 
 pytestmark = pytest.mark.django_db
@@ -140,7 +141,7 @@ def test_stale_version_gives_the_friendly_page(client, seeded):
     client.force_login(analyst_user())
     question = Question.objects.get(key="nk-elite-pushback")
     stale = _resolve_body(question, outcome="no")
-    services.question_resolve(question_id=question.pk, outcome="yes", evidence="someone else")
+    questions.question_resolve(question_id=question.pk, outcome="yes", evidence="someone else", user=SYSTEM)
 
     response = client.post(reverse("question-resolve", args=[question.pk]), stale)
 
@@ -172,7 +173,7 @@ def test_bad_resolve_form_is_a_form_error(client, seeded, overrides, message):
 def test_unresolve_with_a_reason(client, seeded):
     client.force_login(analyst_user())
     question = Question.objects.get(key="nk-elite-pushback")
-    services.question_resolve(question_id=question.pk, outcome="no")
+    questions.question_resolve(question_id=question.pk, outcome="no", user=SYSTEM, evidence="Seen in the news.")
     question.refresh_from_db()
     url = reverse("question-unresolve", args=[question.pk])
 
@@ -202,7 +203,7 @@ def test_snooze_from_the_question_page(client, seeded):
 def test_leaderboard_sorts_and_filters(client, seeded):
     client.force_login(reader_user())
     for key, outcome in [("nk-troops-cannon-fodder", "yes"), ("nk-elite-pushback", "no"), ("south-korea-lethal-arms-condition", "no")]:
-        services.question_resolve(question_id=Question.objects.get(key=key).pk, outcome=outcome)
+        questions.question_resolve(question_id=Question.objects.get(key=key).pk, outcome=outcome, user=SYSTEM, evidence="Seen in the news.")
 
     page = client.get(reverse("analyst-list")).content.decode()
     board = page[page.index('id="leaderboard"') : page.index("</table>")]
@@ -226,7 +227,7 @@ def test_analyst_page_figures_and_chart_change_when_a_question_is_resolved(clien
     assert 'id="figure-n">0<' in before
     assert "No resolved predictions yet</text>" in before
 
-    services.question_resolve(question_id=Question.objects.get(key="nk-troops-cannon-fodder").pk, outcome="yes")
+    questions.question_resolve(question_id=Question.objects.get(key="nk-troops-cannon-fodder").pk, outcome="yes", user=SYSTEM, evidence="Seen in the news.")
     after = client.get(url).content.decode()
 
     assert 'id="figure-n">1<' in after
@@ -238,7 +239,7 @@ def test_analyst_page_figures_and_chart_change_when_a_question_is_resolved(clien
 def test_chart_image_at_a_stable_url(client, seeded):
     client.force_login(reader_user())
     for key, outcome in [("nk-troops-cannon-fodder", "yes"), ("nk-elite-pushback", "no"), ("european-troops-debate", "yes")]:
-        services.question_resolve(question_id=Question.objects.get(key=key).pk, outcome=outcome)
+        questions.question_resolve(question_id=Question.objects.get(key=key).pk, outcome=outcome, user=SYSTEM, evidence="Seen in the news.")
 
     response = client.get(reverse("analyst-chart", args=["bruce-bennett"]))
 
@@ -273,7 +274,7 @@ def test_source_page_highlights_every_tracked_quote(client, urls):
 
 def test_question_list_filters_and_search(client, seeded):
     client.force_login(reader_user())
-    services.question_resolve(question_id=Question.objects.get(key="nk-elite-pushback").pk, outcome="no")
+    questions.question_resolve(question_id=Question.objects.get(key="nk-elite-pushback").pk, outcome="no", user=SYSTEM, evidence="Seen in the news.")
     url = reverse("question-list")
 
     def rows(**query):

@@ -3,8 +3,11 @@
 import pytest
 from django.urls import reverse
 
-from forecasts import selectors, services
+from forecasts import selectors
+
+from forecasts.services import questions
 from forecasts.models import ProbabilityPhrase
+from forecasts.services.rules import SYSTEM
 from tests.factories import AnalystFactory, PredictionFactory, QuestionFactory, analyst_user
 
 API = "/api/v1/"
@@ -21,12 +24,12 @@ def ledger(db):
         for outcome in outcomes:
             question = QuestionFactory()
             PredictionFactory(analyst=analyst, question=question, basis="phrase", phrase=phrase)
-            services.question_resolve(question_id=question.pk, outcome="yes" if outcome == "y" else "no")
+            questions.question_resolve(question_id=question.pk, outcome="yes" if outcome == "y" else "no", user=SYSTEM, evidence="Seen in the news.")
     # Open and stated forecasts do not count.
     PredictionFactory(analyst=ann, basis="phrase", phrase=likely)
     resolved = QuestionFactory()
     PredictionFactory(analyst=ann, question=resolved, probability=0.9)
-    services.question_resolve(question_id=resolved.pk, outcome="yes")
+    questions.question_resolve(question_id=resolved.pk, outcome="yes", user=SYSTEM, evidence="Seen in the news.")
     return ann, bob
 
 

@@ -6,9 +6,10 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from forecasts import services
-from forecasts.csv_io import forecasts_import
+from forecasts.services import phrases, questions
+from forecasts.services.imports import forecasts_import
 from forecasts.models import Analyst, Prediction, ProbabilityPhrase, Question, Resolution
+from forecasts.services.rules import SYSTEM
 from tests.factories import PredictionFactory, QuestionFactory, admin_user, analyst_user
 
 pytestmark = pytest.mark.django_db
@@ -48,8 +49,7 @@ def test_editing_a_prediction_records_the_change(api, seeded):
 
 def test_phrase_edits_and_imports_are_in_the_trail(seeded):
     phrase = ProbabilityPhrase.objects.get(phrase="likely")
-    phrase.probability = 0.72
-    phrase.save()
+    phrases.phrase_update(phrase_id=phrase.pk, data={"probability": 0.72}, user=SYSTEM)
     elite = Prediction.objects.get(question__key="nk-elite-pushback")
     assert elite.history.first().probability == 0.72
     assert "re-derived" in elite.history.first().history_change_reason
@@ -67,7 +67,7 @@ def test_phrase_edits_and_imports_are_in_the_trail(seeded):
 
 def test_history_is_visible_in_the_admin(client, seeded):
     question = Question.objects.get(key="nk-elite-pushback")
-    services.question_resolve(question_id=question.pk, outcome="no", user=analyst_user(username="judge"))
+    questions.question_resolve(question_id=question.pk, outcome="no", user=analyst_user(username="judge"), evidence="Seen in the news.")
     client.force_login(admin_user())
 
     page = client.get(reverse("admin:forecasts_question_history", args=[question.pk]))
@@ -155,7 +155,7 @@ def test_the_admin_enforces_the_same_object_rule(client, in_house):
 def test_a_judged_questions_forecasts_are_frozen(api, seeded):
     client = api("analyst")
     prediction = Prediction.objects.get(question__key="nk-elite-pushback")
-    services.question_resolve(question_id=prediction.question_id, outcome="no")
+    questions.question_resolve(question_id=prediction.question_id, outcome="no", user=SYSTEM, evidence="Seen in the news.")
 
     frozen = client.patch(f"{API}predictions/{prediction.pk}/", {"probability": 0.1}, format="json")
     assert frozen.status_code == 409

@@ -6,7 +6,9 @@ from django.core.management import call_command
 
 from forecasts.models import Analyst, AnalystAlias, Prediction, ProbabilityPhrase, Question, Source, Topic
 from forecasts.selectors import analyst_by_name
-from forecasts.services import months_after
+from forecasts.dates import months_after
+from forecasts.services import phrases
+from forecasts.services.rules import SYSTEM
 from forecasts.text import normalize_text
 from tests.conftest import SEEDS_DIR
 
@@ -139,8 +141,7 @@ def test_editing_a_phrase_rederives_its_predictions(seeded):
     judged = Prediction.objects.get(question__key="nk-troop-numbers")
     assert elite.probability == 0.7
 
-    likely.probability = 0.75
-    likely.save()
+    phrases.phrase_update(phrase_id=likely.pk, data={"probability": 0.75}, user=SYSTEM)
 
     elite.refresh_from_db()
     judged.refresh_from_db()

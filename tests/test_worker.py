@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import connection
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
-from forecasts import checks
+from forecasts.services import checks
 from forecasts.models import Question, ResolutionCheck
 from tests.conftest import TEST_REDIS_URL, run_together
 from tests.factories import analyst_user

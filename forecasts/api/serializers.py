@@ -130,33 +130,6 @@ class PredictionSerializer(serializers.ModelSerializer):
             "outcome",
         ]
 
-    def validate(self, attrs):
-        if self.instance is not None:
-            # PATCH: judge the prediction as it would be after the change.
-            merged = {name: getattr(self.instance, name) for name in ("basis", "phrase", "probability", "note", "source", "quote")}
-            merged.update(attrs)
-            attrs_view = merged
-        else:
-            attrs_view = attrs
-        self._check(attrs_view)
-        return attrs
-
-    def _check(self, attrs):
-        basis, phrase = attrs.get("basis"), attrs.get("phrase")
-        errors = {}
-        if basis == Prediction.Basis.PHRASE:
-            if phrase is None:
-                errors["phrase"] = ["A phrase-based prediction needs a phrase from the phrase table."]
-        elif attrs.get("probability") is None:
-            errors["probability"] = ["Give a probability between 0 and 1 (or use basis 'phrase')."]
-        if basis == Prediction.Basis.JUDGED and not attrs.get("note", "").strip():
-            errors["note"] = ["Say why: a judged probability needs a note."]
-        source, quote = attrs.get("source"), attrs.get("quote", "")
-        if source and quote and source.text and quote not in source.text:
-            errors["quote"] = ["The quote does not occur verbatim in the source's normalized text."]
-        if errors:
-            raise serializers.ValidationError(errors)
-
 
 class ResolutionCheckSerializer(serializers.ModelSerializer):
     question = serializers.PrimaryKeyRelatedField(queryset=Question.objects.all())
@@ -258,11 +231,6 @@ class TokenRequestSerializer(serializers.Serializer):
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
-
-
-class HealthSerializer(serializers.Serializer):
-    database = serializers.ChoiceField(choices=["ok", "unavailable"])
-    broker = serializers.ChoiceField(choices=["ok", "unavailable"])
 
 
 class PhraseOutcomesSerializer(serializers.Serializer):

@@ -1,40 +1,33 @@
 """The REST API of SPEC.md. Views validate, call one service or selector, and serialize."""
 
-import datetime as dt
-
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.db.models import Count, Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, generics, mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from forecasts import checks, csv_io, drafting, selectors, services
+from forecasts import exports, selectors
 from forecasts.api import serializers as s
-from forecasts.models import STATUS_OUTCOMES, Analyst, Prediction, Question, Resolution, ResolutionCheck, Source
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
+from forecasts.filters import CheckFilter, PredictionFilter, QuestionFilter
+from forecasts.models import Analyst, Prediction, Question, Resolution, ResolutionCheck, Source
+from forecasts.services import checks, drafts, predictions, questions
+from forecasts.services.rules import Conflict, NotAllowed, StaleVersion
 
 
 def exception_handler(exc, context):
-    """Model validation and lost races become 400 and 409, never 500."""
-    if isinstance(exc, services.StaleVersion):
+    """The services' refusals, model validation and lost races become 403, 409 and 400, never 500."""
+    if isinstance(exc, StaleVersion):
         return Response({"detail": str(exc), "current_version": exc.current_version}, status=status.HTTP_409_CONFLICT)
-    if isinstance(exc, services.NotAllowed):
+    if isinstance(exc, NotAllowed):
         return Response({"detail": str(exc)}, status=status.HTTP_403_FORBIDDEN)
-    if isinstance(exc, services.FrozenPrediction):
+    if isinstance(exc, Conflict):
         return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DataError):
         # The database refused a value the serializers let through (out of range, a NUL character): bad input.
@@ -104,31 +97,6 @@ class LeaderboardView(generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 bound, compared in UTC: Python accepts offsets up to ±23:59, PostgreSQL refuses beyond ±15:59
-    (found by fuzzing: made_before=…-18:41 was a database error)."""
-
-    def filter(self, qs, value):
-        if value is not None and timezone.is_aware(value):
-            value = value.astimezone(dt.timezone.utc)
-        return super().filter(qs, value)
-
-
-class QuestionFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Question.Status.choices, method="filter_status")
-    topic = django_filters.CharFilter(field_name="topics__slug")
-    resolve_by_before = UtcDateTimeFilter(field_name="resolve_by", lookup_expr="lt")
-    resolve_by_after = UtcDateTimeFilter(field_name="resolve_by", lookup_expr="gte")
-    analyst = django_filters.CharFilter(field_name="predictions__analyst__slug", distinct=True)
-
-    class Meta:
-        model = Question
-        fields = ["status", "topic", "resolve_by_before", "resolve_by_after", "analyst", "key"]
-
-    def filter_status(self, queryset, name, value):
-        return queryset.filter(outcome__in=STATUS_OUTCOMES[value])
-
-
 class QuestionViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -163,13 +131,13 @@ class QuestionViewSet(
         data = dict(serializer.validated_data)
         topics = data.pop("topics", [])
         data.pop("version", None)
-        serializer.instance = services.question_create(data=data, topics=topics, user=self.request.user)
+        serializer.instance = questions.question_create(data=data, topics=topics, user=self.request.user)
 
     def perform_update(self, serializer):
         data = dict(serializer.validated_data)
         topics = data.pop("topics", None)
         expected_version = data.pop("version", None)
-        serializer.instance = services.question_update(
+        serializer.instance = questions.question_update(
             question_id=serializer.instance.pk,
             data=data,
             topics=topics,
@@ -191,7 +159,7 @@ class QuestionViewSet(
         question = self.get_object()
         body = s.ResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.question_resolve(
+        questions.question_resolve(
             question_id=question.pk,
             outcome=body.validated_data["outcome"],
             evidence=body.validated_data["evidence"],
@@ -211,30 +179,13 @@ class QuestionViewSet(
         question = self.get_object()
         body = s.UnresolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        if not question.outcome:
-            raise Conflict("The question is open already.")
-        services.question_unresolve(
+        questions.question_unresolve(
             question_id=question.pk,
             reason=body.validated_data["reason"],
             user=request.user,
             expected_version=body.validated_data.get("version"),
         )
         return self._judged(question.pk)
-
-
-class PredictionFilter(django_filters.FilterSet):
-    analyst = django_filters.CharFilter(field_name="analyst__slug")
-    topic = django_filters.CharFilter(field_name="question__topics__slug")
-    status = django_filters.ChoiceFilter(choices=Question.Status.choices, method="filter_status")
-    made_after = UtcDateTimeFilter(field_name="made_at", lookup_expr="gte")
-    made_before = UtcDateTimeFilter(field_name="made_at", lookup_expr="lt")
-
-    class Meta:
-        model = Prediction
-        fields = ["analyst", "question", "source", "basis", "topic", "status", "made_after", "made_before"]
-
-    def filter_status(self, queryset, name, value):
-        return queryset.filter(question__outcome__in=STATUS_OUTCOMES[value])
 
 
 class PredictionViewSet(
@@ -255,10 +206,10 @@ class PredictionViewSet(
     ordering = ["-made_at", "id"]
 
     def perform_create(self, serializer):
-        serializer.instance = services.prediction_create(data=serializer.validated_data, user=self.request.user)
+        serializer.instance = predictions.prediction_create(data=serializer.validated_data, user=self.request.user)
 
     def perform_update(self, serializer):
-        serializer.instance = services.prediction_update(
+        serializer.instance = predictions.prediction_update(
             prediction_id=serializer.instance.pk, data=serializer.validated_data, user=self.request.user
         )
 
@@ -269,7 +220,7 @@ class PredictionViewSet(
     @action(detail=False, methods=["get"], url_path="export")
     def export(self, request):
         predictions = self.filter_queryset(self.get_queryset())
-        response = StreamingHttpResponse(csv_io.predictions_export(predictions=predictions), content_type="text/csv")
+        response = StreamingHttpResponse(exports.predictions_export(predictions=predictions), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="hindsight-predictions.csv"'
         return response
 
@@ -291,8 +242,8 @@ class SourceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         body = s.SourceIngestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            report = drafting.article_ingest(**body.validated_data, user=request.user)
-        except drafting.IngestError as exc:
+            report = drafts.article_ingest(**body.validated_data, user=request.user)
+        except drafts.IngestError as exc:
             return Response({"text": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
         payload = {"source": report.source, "drafts": report.drafts}
         return Response(s.SourceIngestResponseSerializer(payload).data, status=status.HTTP_201_CREATED)
@@ -314,15 +265,6 @@ class PhraseCalibrationView(generics.GenericAPIView):
         return Response({"results": s.PhraseCalibrationSerializer(report, many=True).data})
 
 
-class CheckFilter(django_filters.FilterSet):
-    assigned_to = django_filters.CharFilter(field_name="assigned_to__username")
-    due_before = UtcDateTimeFilter(field_name="due_at", lookup_expr="lt")
-
-    class Meta:
-        model = ResolutionCheck
-        fields = ["status", "question", "assigned_to", "due_before"]
-
-
 class ResolutionCheckViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -335,7 +277,7 @@ class ResolutionCheckViewSet(
     ordering = ["due_at", "id"]
 
     def perform_create(self, serializer):
-        serializer.instance = checks.check_create(**serializer.validated_data)
+        serializer.instance = checks.check_create(**serializer.validated_data, user=self.request.user)
 
     @extend_schema(
         request=s.SnoozeSerializer,
@@ -347,9 +289,6 @@ class ResolutionCheckViewSet(
         check = self.get_object()
         body = s.SnoozeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        try:
-            check = checks.check_snooze(check_id=check.pk, until=body.validated_data["until"])
-        except ValueError as exc:
-            raise Conflict(str(exc)) from None
+        check = checks.check_snooze(check_id=check.pk, until=body.validated_data["until"], user=request.user)
         return Response(s.ResolutionCheckSerializer(check).data)
 

@@ -118,7 +118,7 @@ def python_loop(db_url: str) -> dict:
 SWEEP_CHILD = """
 import resource, time, django
 django.setup()
-from forecasts.checks import checks_sweep
+from forecasts.services.checks import checks_sweep
 started = time.perf_counter()
 report = checks_sweep()
 print(time.perf_counter() - started, report.created, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
@@ -156,8 +156,9 @@ def main() -> None:
     from django.test.utils import setup_test_environment
     from rest_framework.authtoken.models import Token
 
-    from forecasts.csv_io import forecasts_import
     from forecasts.models import Prediction, Question
+    from forecasts.services.imports import forecasts_import
+    from forecasts.services.rules import SYSTEM
     from tests.benchmarks.bench_import import make_csv
     from tests.factories import reader_user
 
@@ -232,7 +233,7 @@ def main() -> None:
     text = make_csv(args.import_rows, seed=5)
     before = Prediction.objects.count()
     started = time.perf_counter()
-    forecasts_import(lines=io.StringIO(text))
+    forecasts_import(lines=io.StringIO(text), user=SYSTEM)
     import_s = time.perf_counter() - started
     assert Prediction.objects.count() - before == args.import_rows
 

@@ -39,7 +39,7 @@ django.setup()
 from django.core.management import call_command
 from django.utils import timezone
 from forecasts.models import Analyst, Question, Prediction
-from forecasts.services import seeds_load
+from forecasts.services.seeds import seeds_load
 from pathlib import Path
 from rest_framework.authtoken.models import Token
 from tests.factories import reader_user

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from forecasts import checks
+from forecasts.services import checks
 from forecasts.models import Question, ResolutionCheck
+from forecasts.services.rules import SYSTEM
 from tests.conftest import CHROMIUM
 from tests.factories import analyst_user, reader_user
 
@@ -205,10 +206,10 @@ def test_analyst_reads_an_article_reviews_drafts_beside_it_and_sees_the_hedge_wo
     page.get_by_text("Accepted: Bruce Bennett").wait_for()
     assert page.locator("form.accept-form").count() == 3
 
-    from forecasts import services
+    from forecasts.services import questions
 
     for key, outcome in (("nk-troops-cannon-fodder", "yes"), ("nk-elite-pushback", "no")):
-        services.question_resolve(question_id=Question.objects.get(key=key).pk, outcome=outcome)
+        questions.question_resolve(question_id=Question.objects.get(key=key).pk, outcome=outcome, user=SYSTEM, evidence="Seen in the news.")
     page.get_by_role("link", name="Hedge words").click()
     assert page.locator("svg#phrase-chart circle.point").count() == 2  # "going to" and "likely", one claim each
     assert "going to" in page.locator("#phrase-table").inner_text()

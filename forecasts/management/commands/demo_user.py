@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from forecasts.services import demo_user_ensure
+from forecasts.services.users import demo_user_ensure
 
 
 class Command(BaseCommand):

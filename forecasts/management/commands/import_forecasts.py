@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from forecasts.csv_io import ImportRejected, forecasts_import
+from forecasts.management.acting import acting_user, add_as_argument
+from forecasts.services.imports import ImportRejected, forecasts_import
 
 
 class Command(BaseCommand):
@@ -11,11 +12,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="Path to the CSV file (UTF-8).")
+        add_as_argument(parser)
 
-    def handle(self, *args, file: str, **options):
+    def handle(self, *args, file: str, as_user: str, **options):
+        user = acting_user(as_user)
         try:
             with open(file, encoding="utf-8-sig", newline="") as handle:
-                report = forecasts_import(lines=handle)
+                report = forecasts_import(lines=handle, user=user)
         except FileNotFoundError:
             raise CommandError(f"{file}: no such file") from None
         except OSError as exc:  # a folder, no permission, …

@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from forecasts.drafting import MAX_ARTICLE_BYTES, IngestError, article_ingest
-from forecasts.text import decode_article
+from forecasts.management.acting import acting_user, add_as_argument
+from forecasts.services.drafts import IngestError, article_from_bytes, article_ingest, article_size_check
 
 
 class Command(BaseCommand):
@@ -21,18 +21,19 @@ class Command(BaseCommand):
         parser.add_argument("--publisher", default="")
         parser.add_argument("--url", default="")
         parser.add_argument("--published-at", default="", help="YYYY-MM-DD or ISO 8601; defaults to now.")
+        add_as_argument(parser)
 
-    def handle(self, *args, file: str, title: str, publisher: str, url: str, published_at: str, **options):
+    def handle(self, *args, file: str, title: str, publisher: str, url: str, published_at: str, as_user: str, **options):
+        user = acting_user(as_user)
         path = Path(file)
         try:
-            if path.stat().st_size > MAX_ARTICLE_BYTES:
-                raise CommandError(f"{file}: {path.stat().st_size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,} (1 MB)")
-            text = decode_article(path.read_bytes())
+            article_size_check(path.stat().st_size)
+            text = article_from_bytes(path.read_bytes())
         except FileNotFoundError:
             raise CommandError(f"{file}: no such file") from None
         except OSError as exc:  # a folder, no permission, …
             raise CommandError(f"{file}: cannot read it ({exc.strerror or exc})") from None
-        except ValueError as exc:
+        except IngestError as exc:
             raise CommandError(f"{file}: {exc}") from None
         when = None
         if published_at:
@@ -45,7 +46,7 @@ class Command(BaseCommand):
             if timezone.is_naive(when):
                 when = timezone.make_aware(when, dt.timezone.utc)
         try:
-            report = article_ingest(text=text, title=title, publisher=publisher, url=url, published_at=when)
+            report = article_ingest(text=text, title=title, publisher=publisher, url=url, published_at=when, user=user)
         except IngestError as exc:
             raise CommandError(f"{file}: {exc}") from None
         self.stdout.write(f"{file}: {report}; review them at /sources/{report.source.pk}/drafts/")

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from forecasts.services import SeedError, seeds_load
+from forecasts.services.seeds import SeedError, seeds_load
 
 
 class Command(BaseCommand):

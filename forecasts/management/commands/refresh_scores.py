@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from forecasts.models import AnalystBinSums
-from forecasts.services import analyst_scores_refresh
+from forecasts.services.scores import analyst_scores_refresh
 
 
 class Command(BaseCommand):

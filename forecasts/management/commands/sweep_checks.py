@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from forecasts import checks
+from forecasts.services import checks
 
 
 class Command(BaseCommand):

@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.text import slugify
 
 from forecasts import selectors
+from forecasts.dates import months_after
 from forecasts.ingest import Candidate, find_candidates
 from forecasts.models import Analyst, AnalystAlias, DraftPrediction, Prediction, ProbabilityPhrase, Source
-from forecasts.services import months_after, prediction_create, question_create
-from forecasts.text import normalize_text
+from forecasts.services import analysts, rules
+from forecasts.services.predictions import prediction_create
+from forecasts.services.questions import question_create
+from forecasts.text import decode_article, normalize_text
 
 MAX_ARTICLE_BYTES = 1_000_000
 DEFAULT_HORIZON_MONTHS, NEAR_FUTURE_MONTHS = 12, 6
@@ -23,6 +25,21 @@ DEFAULT_CHECK_EVERY = dt.timedelta(days=90)
 
 class IngestError(Exception):
     """The article cannot be read; nothing was saved."""
+
+
+def article_size_check(size: int) -> None:
+    """The one limit on an article's size, in bytes (an upload is checked before it is read)."""
+    if size > MAX_ARTICLE_BYTES:
+        raise IngestError(f"The article is {size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,} (1 MB).")
+
+
+def article_from_bytes(data: bytes) -> str:
+    """An uploaded or read file as the article's text: within the limit, UTF-8, not binary."""
+    article_size_check(len(data))
+    try:
+        return decode_article(data)
+    except ValueError as exc:
+        raise IngestError(f"The file is {exc}.") from None
 
 
 class DraftNotPending(Exception):
@@ -82,7 +99,7 @@ def article_ingest(
     publisher: str = "",
     url: str = "",
     published_at: dt.datetime | None = None,
-    user=None,
+    user,
 ) -> IngestReport:
     """Keep the article as a Source and propose a draft prediction for each forward-looking attributed statement.
 
@@ -90,9 +107,7 @@ def article_ingest(
     """
     if not text or not text.strip():
         raise IngestError("The article is empty: paste or upload its text.")
-    size = len(text.encode("utf-8"))
-    if size > MAX_ARTICLE_BYTES:
-        raise IngestError(f"The article is {size:,} bytes; the limit is {MAX_ARTICLE_BYTES:,} (1 MB).")
+    article_size_check(len(text.encode("utf-8")))
     if "\x00" in text:
         raise IngestError("The article contains NUL characters: it does not look like text.")
     normalized = normalize_text(text)
@@ -183,7 +198,7 @@ def _draft_for(
     )
 
 
-def _analyst_for(draft: DraftPrediction, *, analyst: Analyst | None, new_analyst_name: str) -> Analyst:
+def _analyst_for(draft: DraftPrediction, *, analyst: Analyst | None, new_analyst_name: str, user) -> Analyst:
     if analyst is not None:
         return analyst
     name = (new_analyst_name or draft.speaker).strip()
@@ -192,16 +207,14 @@ def _analyst_for(draft: DraftPrediction, *, analyst: Analyst | None, new_analyst
     existing = selectors.analyst_by_name(name=name)
     if existing is not None:
         return existing
-    base = slugify(name)[:90] or "analyst"
-    slug, n = base, 2
-    while Analyst.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    created = Analyst.objects.create(
-        name=name[:200], slug=slug, kind=draft.speaker_kind, affiliation=draft.speaker_affiliation[:200]
-    )
+    aliases = ()
     if draft.speaker and draft.speaker != name and not AnalystAlias.objects.filter(name=draft.speaker).exists():
-        AnalystAlias.objects.create(analyst=created, name=draft.speaker[:200])
-    return created
+        aliases = (draft.speaker[:200],)
+    return analysts.analyst_create(
+        data={"name": name[:200], "kind": draft.speaker_kind, "affiliation": draft.speaker_affiliation[:200]},
+        aliases=aliases,
+        user=user,
+    )
 
 
 def draft_accept(
@@ -227,7 +240,9 @@ def draft_accept(
         draft = DraftPrediction.objects.select_for_update(of=("self",)).select_related("phrase", "source").get(pk=draft_id)
         if draft.status != DraftPrediction.Status.PENDING:
             raise DraftNotPending(f"This draft was {draft.status} already.")
-        chosen = _analyst_for(draft, analyst=analyst or draft.analyst, new_analyst_name=new_analyst_name)
+        chosen = _analyst_for(draft, analyst=analyst or draft.analyst, new_analyst_name=new_analyst_name, user=user)
+        # Before anything is written: an in-house analyst's forecasts are theirs (the service checks it again).
+        rules.require_may_write_forecasts_of(user=user, analyst=chosen)
         phrase = phrase or draft.phrase
         if probability is None and phrase is None:
             raise ValueError("No phrase-table row matches the hedge words: give a probability and a note.")
@@ -251,14 +266,14 @@ def draft_accept(
                 "hedge_phrase": draft.hedge_phrase,
                 "phrase": phrase,
                 "basis": Prediction.Basis.JUDGED if judged else Prediction.Basis.PHRASE,
-                "probability": probability if judged else phrase.probability,
+                "probability": probability,
                 "note": note,
                 "made_at": draft.made_at,
             },
             user=user,
         )
         draft.status, draft.prediction, draft.analyst = DraftPrediction.Status.ACCEPTED, prediction, chosen
-        draft.reviewed_by, draft.reviewed_at = user, timezone.now()
+        draft.reviewed_by, draft.reviewed_at = rules.recorded_user(user), timezone.now()
         draft.save(update_fields=["status", "prediction", "analyst", "reviewed_by", "reviewed_at"])
     return prediction
 
@@ -268,6 +283,7 @@ def draft_reject(*, draft_id: int, user) -> DraftPrediction:
         draft = DraftPrediction.objects.select_for_update().get(pk=draft_id)
         if draft.status != DraftPrediction.Status.PENDING:
             raise DraftNotPending(f"This draft was {draft.status} already.")
-        draft.status, draft.reviewed_by, draft.reviewed_at = DraftPrediction.Status.REJECTED, user, timezone.now()
+        draft.status, draft.reviewed_by = DraftPrediction.Status.REJECTED, rules.recorded_user(user)
+        draft.reviewed_at = timezone.now()
         draft.save(update_fields=["status", "reviewed_by", "reviewed_at"])
     return draft

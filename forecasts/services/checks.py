@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from forecasts.models import Question, ResolutionCheck
+from forecasts.services import rules
 
 log = logging.getLogger(__name__)
 SWEEP_CHUNK = 5_000
@@ -29,13 +30,15 @@ class SweepReport:
     assigned: int = 0
     unassigned: int = 0
     woken: int = 0
+    reassigned: int = 0
     per_assignee: dict[str, int] = field(default_factory=dict)
 
     def __str__(self) -> str:
         who = ", ".join(f"{name}: {n}" for name, n in sorted(self.per_assignee.items())) or "nobody"
+        moved = f"; {self.reassigned} reassigned from former analysts" if self.reassigned else ""
         return (
             f"created {self.created} checks (assigned {self.assigned} — {who}; unassigned {self.unassigned}); "
-            f"{self.woken} snoozed checks due again"
+            f"{self.woken} snoozed checks due again{moved}"
         )
 
 
@@ -56,13 +59,38 @@ def due_at_for(*, resolve_by: dt.datetime, check_every: dt.timedelta | None, cre
 
 def _analyst_loads() -> list[tuple[int, int]]:
     """(open checks, user id) for every active analyst: the heap that 'fewest pending checks' pops from."""
-    User = get_user_model()
-    analysts = User.objects.filter(is_active=True, groups__name="analysts").annotate(
+    analysts = rules.assignable_users().annotate(
         open_checks=Count("resolution_checks", filter=Q(resolution_checks__status__in=ResolutionCheck.WAITING))
     )
     loads = [(user.open_checks, user.pk) for user in analysts]
     heapq.heapify(loads)
     return loads
+
+
+def _next_assignee(loads: list[tuple[int, int]]) -> int | None:
+    if not loads:
+        return None
+    count, assignee = heapq.heappop(loads)
+    heapq.heappush(loads, (count + 1, assignee))
+    return assignee
+
+
+def _reassign_orphans(loads: list[tuple[int, int]]) -> int:
+    """Checks not done whose assignee was deactivated or left the analysts go to the least loaded analyst."""
+    moved = 0
+    with transaction.atomic():
+        orphans = (
+            ResolutionCheck.objects.filter(status__in=ResolutionCheck.NOT_DONE, assigned_to__isnull=False)
+            .exclude(assigned_to__in=rules.assignable_users())
+            .select_for_update(skip_locked=True)
+            .order_by("pk")
+        )
+        for check in orphans:
+            assignee = _next_assignee(loads)
+            # notified_at cleared: the new assignee gets the email the old one had.
+            ResolutionCheck.objects.filter(pk=check.pk).update(assigned_to_id=assignee, notified_at=None)
+            moved += 1
+    return moved
 
 
 def checks_sweep(*, now: dt.datetime | None = None) -> SweepReport:
@@ -74,6 +102,7 @@ def checks_sweep(*, now: dt.datetime | None = None) -> SweepReport:
     ).update(status=ResolutionCheck.Status.PENDING, notified_at=None)
 
     loads = _analyst_loads()
+    report.reassigned = _reassign_orphans(loads)
     # Uses question_sweep_idx (outcome, resolve_by) for the due ones; open questions with interim checks are few.
     candidates = (
         Question.objects.filter(outcome="")
@@ -102,7 +131,7 @@ def _sweep_batch(batch, now, loads, report: SweepReport) -> None:
         return
     User = get_user_model()
     owners = {owner_id for _, owner_id in wanted.values() if owner_id}
-    active_owners = set(User.objects.filter(pk__in=owners, is_active=True).values_list("pk", flat=True))
+    active_owners = set(rules.assignable_users().filter(pk__in=owners).values_list("pk", flat=True))
     with transaction.atomic():
         # Lock the questions that are still open, in id order. A resolve racing this sweep waits for the
         # commit and then completes the new check; one that committed first has made the question not open,
@@ -121,13 +150,7 @@ def _sweep_batch(batch, now, loads, report: SweepReport) -> None:
             due, owner_id = wanted[pk]
             if (pk, due) in existing:
                 continue
-            if owner_id in active_owners:
-                assignee = owner_id
-            elif loads:
-                count, assignee = heapq.heappop(loads)
-                heapq.heappush(loads, (count + 1, assignee))
-            else:
-                assignee = None
+            assignee = owner_id if owner_id in active_owners else _next_assignee(loads)
             new.append(ResolutionCheck(question_id=pk, due_at=due, assigned_to_id=assignee))
         # ignore_conflicts: the unique (question, due_at) constraint is the last word, whatever happens above.
         ResolutionCheck.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
@@ -264,21 +287,38 @@ def checks_digest(*, now: dt.datetime | None = None) -> dict[str, int]:
     return sent
 
 
-def check_create(*, question: Question, due_at: dt.datetime, assigned_to=None) -> ResolutionCheck:
-    check, _ = ResolutionCheck.objects.get_or_create(
-        question=question, due_at=due_at, defaults={"assigned_to": assigned_to}
-    )
+def check_create(*, question: Question, due_at: dt.datetime, assigned_to=None, user) -> ResolutionCheck:
+    """A check by hand: on an open question only, for an active analyst (or nobody, for the sweep to assign)."""
+    rules.require_assignable(assigned_to, field="assigned_to")
+    with transaction.atomic():
+        question = Question.objects.select_for_update().get(pk=question.pk)
+        rules.require_open_for_checks(question)
+        check, _ = ResolutionCheck.objects.get_or_create(
+            question=question, due_at=due_at, defaults={"assigned_to": assigned_to}
+        )
     return check
 
 
-def check_snooze(*, check_id: int, until: dt.datetime) -> ResolutionCheck:
+def check_assign(*, check_id: int, assigned_to, user) -> ResolutionCheck:
+    """Give a check to another analyst; they are emailed at the next notification run."""
+    rules.require_assignable(assigned_to, field="assigned_to")
+    with transaction.atomic():
+        check = ResolutionCheck.objects.select_for_update().get(pk=check_id)
+        if check.status == ResolutionCheck.Status.DONE:
+            raise rules.Conflict("This check is done; its question was resolved.")
+        if check.assigned_to_id != getattr(assigned_to, "pk", None):
+            check.assigned_to, check.notified_at = assigned_to, None
+            check.save(update_fields=["assigned_to", "notified_at"])
+    return check
+
+
+def check_snooze(*, check_id: int, until: dt.datetime, user) -> ResolutionCheck:
     """"Not yet knowable; look again on DATE": the check waits until then, when the sweep wakes it."""
     with transaction.atomic():
         check = ResolutionCheck.objects.select_for_update().get(pk=check_id)
         if check.status == ResolutionCheck.Status.DONE:
-            raise ValueError("This check is done; its question was resolved.")
+            raise rules.Conflict("This check is done; its question was resolved.")
         check.status = ResolutionCheck.Status.SNOOZED
         check.snoozed_until = until
         check.save(update_fields=["status", "snoozed_until"])
     return check
-

@@ -1,0 +1,356 @@
+"""CSV import of forecasts (SPEC.md "CSV import"); the export is forecasts/exports.py.
+
+Import is all or nothing: every row is checked first and a bad row rejects the file with its line number and
+reason. Re-importing the same file adds nothing. Writes are bulk, in one transaction, so tens of thousands of
+rows take seconds.
+"""
+
+import csv
+import datetime as dt
+import functools
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import slugify
+
+from forecasts.models import SCORED_OUTCOMES, Analyst, AnalystAlias, Outcome, Prediction, Question, Source
+from forecasts.services import analysts as analysts_service
+from forecasts.services import bulk, rules, scores
+from forecasts.services import questions as questions_service
+
+REQUIRED_COLUMNS = ["analyst", "question", "probability", "made_at", "resolve_by", "outcome"]
+OPTIONAL_COLUMNS = ["question_key", "quote", "source_url", "hedge_phrase"]
+OUTCOMES = frozenset(Outcome.values)
+MAX_ERRORS = 50
+IMPORT_LOCK_KEY = 0x48494E44  # "HIND": the advisory lock that serializes imports
+IMPORT_REASON = "CSV import"
+
+
+class ImportRejected(Exception):
+    def __init__(self, errors: list[str]):
+        self.errors = errors
+        more = f" (and more; first {MAX_ERRORS} shown)" if len(errors) >= MAX_ERRORS else ""
+        super().__init__(f"nothing imported: {len(errors)} error(s){more}\n" + "\n".join(errors))
+
+
+@dataclass
+class ImportReport:
+    rows: int = 0
+    created: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        made = ", ".join(f"{n} {kind}" for kind, n in self.created.items() if n)
+        return f"{self.rows} rows read; " + (f"created {made}" if made else "nothing new")
+
+
+@dataclass
+class _Row:
+    line: int
+    analyst: str
+    question: str
+    question_key: str
+    probability: float
+    made_at: dt.datetime
+    resolve_by: dt.datetime
+    outcome: str
+    quote: str
+    source_url: str
+    hedge_phrase: str
+
+
+@functools.lru_cache(maxsize=4096)  # a file repeats its dates: parse each once
+def _parse_when(value: str) -> dt.datetime | None:
+    value = value.strip()
+    when = parse_datetime(value)
+    if when is None:
+        day = parse_date(value)
+        if day is None:
+            return None
+        when = dt.datetime.combine(day, dt.time())
+    return when if timezone.is_aware(when) else timezone.make_aware(when, dt.timezone.utc)
+
+
+@functools.lru_cache(maxsize=65536)  # one question's rows repeat its text; slugify is slow
+def question_key_for(text: str) -> str:
+    """A stable Question.key for a CSV question_key (or question text) that is not already a slug."""
+    text = text.strip()
+    if slugify(text) == text and len(text) <= 200:
+        return text
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+    return f"{slugify(text)[:180]}-{digest}".lstrip("-")
+
+
+def _parse_rows(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
+    reader = csv.DictReader(lines)
+    header = [name.strip() for name in (reader.fieldnames or [])]
+    missing = [name for name in REQUIRED_COLUMNS if name not in header]
+    unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if not header:
+        return [], ["line 1: the file is empty; expected a header row: " + ", ".join(REQUIRED_COLUMNS)]
+    if missing or unknown:
+        problems = []
+        if missing:
+            problems.append("missing column(s) " + ", ".join(missing))
+        if unknown:
+            problems.append("unknown column(s) " + ", ".join(unknown))
+        return [], ["line 1: " + "; ".join(problems)]
+    reader.fieldnames = header
+    url_ok = URLValidator()
+    rows, errors = [], []
+    for raw in reader:
+        line = reader.line_num
+        if None in raw:
+            errors.append(f"line {line}: more fields than columns")
+            continue
+        cell = {key: (value or "").strip() for key, value in raw.items()}
+        if not any(cell.values()):
+            continue
+        problems = []
+        if not cell["analyst"]:
+            problems.append("analyst is empty")
+        if not cell["question"]:
+            problems.append("question is empty")
+        try:
+            probability = float(cell["probability"])
+            if not 0.0 <= probability <= 1.0:
+                problems.append(f"probability {cell['probability']!r} is not between 0 and 1")
+        except ValueError:
+            probability = None
+            problems.append(f"probability {cell['probability']!r} is not a number")
+        made_at, resolve_by = _parse_when(cell["made_at"]), _parse_when(cell["resolve_by"])
+        if made_at is None:
+            problems.append(f"made_at {cell['made_at']!r} is not a date (YYYY-MM-DD or ISO 8601)")
+        if resolve_by is None:
+            problems.append(f"resolve_by {cell['resolve_by']!r} is not a date (YYYY-MM-DD or ISO 8601)")
+        outcome = cell["outcome"].lower()
+        if outcome and outcome not in OUTCOMES:
+            problems.append(f"outcome {cell['outcome']!r} is not one of yes, no, ambiguous, annulled or empty")
+        if cell.get("source_url"):
+            try:
+                url_ok(cell["source_url"])
+            except ValidationError:
+                problems.append(f"source_url {cell['source_url']!r} is not a URL")
+        if problems:
+            errors.append(f"line {line}: " + "; ".join(problems))
+        else:
+            rows.append(
+                _Row(
+                    line=line,
+                    analyst=cell["analyst"],
+                    question=cell["question"],
+                    question_key=question_key_for(cell.get("question_key") or cell["question"]),
+                    probability=probability,
+                    made_at=made_at,
+                    resolve_by=resolve_by,
+                    outcome=outcome,
+                    quote=cell.get("quote", ""),
+                    source_url=cell.get("source_url", ""),
+                    hedge_phrase=cell.get("hedge_phrase", "")[:100],
+                )
+            )
+        if len(errors) >= MAX_ERRORS:
+            break
+    return rows, errors
+
+
+def _check_outcomes_agree(rows: list[_Row]) -> list[str]:
+    first: dict[str, _Row] = {}
+    errors = []
+    for row in rows:
+        seen = first.setdefault(row.question_key, row)
+        if seen.outcome != row.outcome:
+            errors.append(
+                f"line {row.line}: outcome {row.outcome or '(empty)'!r} disagrees with line {seen.line} "
+                f"({seen.outcome or '(empty)'!r}) for the same question"
+            )
+    return errors
+
+
+def _one_import_at_a_time() -> None:
+    """Serialize imports: two copies of one file at once would both see its predictions as new.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: write transactions are serialized already
+    (IMMEDIATE), so there is nothing to do.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK_KEY])
+
+
+def _rules_refusals(rows: list[_Row], *, analysts: dict[str, Analyst], judged_keys: set[str], user) -> list[str]:
+    """The ledger's rules, applied to the whole file at once (the same rules.py the other doors call): a row in
+    an in-house analyst's name by someone else, and a new forecast on a question judged before this import, are
+    refused with their line numbers. Creating a question, its forecasts and its outcome together is what
+    importing is for (a sanctioned exception of the frozen rule)."""
+    errors = []
+    for row in rows:
+        analyst = analysts.get(row.analyst)
+        if analyst is not None and not rules.may_write_forecasts_of(user=user, analyst=analyst):
+            errors.append(
+                f"line {row.line}: {analyst.name} is an in-house analyst who logs their own forecasts; "
+                "only they or an admin can import forecasts in their name"
+            )
+        elif row.question_key in judged_keys and not rules.is_admin(user):
+            errors.append(
+                f"line {row.line}: the question {row.question!r} is judged already; a new forecast cannot be added "
+                "to it (an admin can backfill one)"
+            )
+        if len(errors) >= MAX_ERRORS:
+            break
+    return errors
+
+
+def forecasts_import(*, lines: Iterable[str], user) -> ImportReport:
+    """Import forecasts from CSV text lines; raises ImportRejected (nothing written) on any bad row."""
+    rows, errors = _parse_rows(lines)
+    errors += _check_outcomes_agree(rows)
+    if errors:
+        raise ImportRejected(errors[:MAX_ERRORS])
+    report = ImportReport(rows=len(rows))
+    if not rows:
+        return report
+    recorded = rules.recorded_user(user)
+
+    with transaction.atomic():
+        _one_import_at_a_time()
+        known = _known_analysts({row.analyst for row in rows})
+        keys = sorted({row.question_key for row in rows})
+        questions: dict[str, tuple[int, str]] = {}  # key → (pk, current outcome)
+        for chunk in bulk.chunks(keys):
+            questions.update((key, (pk, outcome)) for key, pk, outcome in
+                             Question.objects.filter(key__in=chunk).values_list("key", "pk", "outcome"))
+        old_question_ids = [pk for pk, _ in questions.values()]
+        existing = set()
+        for chunk in bulk.chunks(old_question_ids):
+            existing.update(
+                Prediction.objects.filter(question_id__in=chunk).values_list(
+                    "analyst_id", "question_id", "made_at", "probability", "quote"
+                )
+            )
+
+        def identity(row: _Row) -> tuple | None:
+            analyst, question = known.get(row.analyst), questions.get(row.question_key)
+            if analyst is None or question is None:
+                return None  # a new analyst or question: a new forecast
+            return (analyst.pk, question[0], row.made_at, row.probability, row.quote)
+
+        # Rows already in the ledger add nothing, so they break no rule (re-importing an export is a no-op).
+        fresh = [row for row in rows if identity(row) not in existing]
+        judged_keys = {key for key, (_, outcome) in questions.items() if outcome in SCORED_OUTCOMES}
+        errors = _rules_refusals(fresh, analysts=known, judged_keys=judged_keys, user=user)
+        if errors:
+            raise ImportRejected(errors)
+
+        analysts, report.created["analysts"] = _create_missing_analysts(known, {row.analyst for row in rows}, user=user)
+
+        urls = sorted({row.source_url for row in rows if row.source_url})
+        sources = {s.url: s for chunk in bulk.chunks(urls) for s in Source.objects.filter(url__in=chunk)}
+        new_sources = [Source(title=url[:300], url=url) for url in urls if url not in sources]
+        Source.objects.bulk_create(new_sources, batch_size=bulk.BATCH)
+        sources.update({s.url: s for chunk in bulk.chunks([s.url for s in new_sources]) for s in Source.objects.filter(url__in=chunk)})
+        report.created["sources"] = len(new_sources)
+
+        first_row = {}
+        for row in rows:
+            first_row.setdefault(row.question_key, row)
+            if row.made_at < first_row[row.question_key].made_at:
+                first_row[row.question_key] = row
+        new_keys = [key for key in keys if key not in questions]
+        new_ids = bulk.insert(
+            Question,
+            [
+                {
+                    "key": key,
+                    "title": first_row[key].question[:300],
+                    "resolution_criteria": first_row[key].question,
+                    "resolve_by": first_row[key].resolve_by,
+                    "created_at": first_row[key].made_at,
+                }
+                for key in new_keys
+            ],
+            user=recorded,
+            reason=IMPORT_REASON,
+        )
+        questions.update((key, (pk, "")) for key, pk in zip(new_keys, new_ids, strict=True))
+        report.created["questions"] = len(new_keys)
+
+        new_predictions = []
+        for row in fresh:
+            analyst_id, question_id = analysts[row.analyst].pk, questions[row.question_key][0]
+            key = (analyst_id, question_id, row.made_at, row.probability, row.quote)
+            if key in existing:
+                continue  # the same forecast twice in one file
+            existing.add(key)
+            source = sources.get(row.source_url)
+            new_predictions.append(
+                {
+                    "analyst_id": analyst_id,
+                    "question_id": question_id,
+                    "source_id": source.pk if source else None,
+                    "quote": row.quote,
+                    "hedge_phrase": row.hedge_phrase,
+                    "probability": row.probability,
+                    "basis": Prediction.Basis.STATED,
+                    "made_at": row.made_at,
+                    "created_by_id": getattr(recorded, "pk", None),
+                }
+            )
+        bulk.insert(Prediction, new_predictions, user=recorded, reason=IMPORT_REASON)
+        report.created["predictions"] = len(new_predictions)
+        # Forecasts added to questions judged before (an admin's backfill) move the stored scores too.
+        scores.scores_follow_analysts(
+            analyst_ids={p["analyst_id"] for p in new_predictions if p["question_id"] in set(old_question_ids)}
+        )
+
+        # Outcomes: a question whose current outcome differs from the file's is judged, as on every door.
+        to_judge = {}
+        for key, row in first_row.items():
+            if row.outcome and questions[key][1] != row.outcome:
+                to_judge[questions[key][0]] = row.outcome
+        questions_service.judgements_apply(
+            judgements=to_judge, evidence="Imported from CSV.", user=user, reason=IMPORT_REASON
+        )
+        report.created["resolutions"] = len(to_judge)
+    return report
+
+
+def _known_analysts(names: set[str]) -> dict[str, Analyst]:
+    """Each name that is an analyst's name, slug or alias (case-insensitive) → that analyst."""
+    found: dict[str, Analyst] = {}
+    by_lower = {name.lower(): name for name in names}
+    for chunk in bulk.chunks(list(by_lower)):
+        matches = Analyst.objects.annotate(lower_name=Lower("name")).filter(
+            Q(lower_name__in=chunk) | Q(slug__in=chunk)
+        )
+        for analyst in matches:
+            for key in (analyst.lower_name, analyst.slug):
+                if key in by_lower:
+                    found[by_lower[key]] = analyst
+        aliases = AnalystAlias.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=chunk)
+        for alias in aliases.select_related("analyst"):
+            found.setdefault(by_lower[alias.lower_name], alias.analyst)
+    return found
+
+
+def _create_missing_analysts(known: dict[str, Analyst], names: set[str], *, user) -> tuple[dict[str, Analyst], int]:
+    missing = sorted(names - set(known))
+    found = dict(known)
+    if missing:
+        taken = set(Analyst.objects.values_list("slug", flat=True))
+        new = []
+        for name in missing:
+            slug = analysts_service.free_slug(name, taken=taken)
+            taken.add(slug)
+            new.append({"name": name[:200], "slug": slug})
+        ids = bulk.insert(Analyst, new, user=rules.recorded_user(user), reason=IMPORT_REASON)
+        for analyst in Analyst.objects.filter(pk__in=ids):
+            found[analyst.name] = analyst
+    return found, len(missing)
