@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "forecasts.middleware.RequestSizeLimitMiddleware",
+    "forecasts.middleware.UnreadableQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "forecasts.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -216,6 +217,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["forecasts.api.permissions.RolePermission"],
+    "DEFAULT_PARSER_CLASSES": [
+        "forecasts.api.parsers.JSONBodyParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "forecasts.api.pagination.Pagination",
     "PAGE_SIZE": env_int("API_PAGE_SIZE", 50),
     "DEFAULT_FILTER_BACKENDS": [
@@ -258,6 +264,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "forecasts.api.schema.add_error_responses",
+        "forecasts.api.schema.add_links",
     ],
     "ENUM_NAME_OVERRIDES": {
         "OutcomeEnum": "forecasts.models.Outcome",

@@ -5,6 +5,7 @@ import io
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect
@@ -88,7 +89,10 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 class HistoryServiceAdmin(ServiceAdmin, SimpleHistoryAdmin):
-    pass
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # "Revert to this version" would write an old state past the services' checks of the present one (and
+        # SIMPLE_HISTORY_REVERT_DISABLED only hides the button): the audit trail is for reading, in the list.
+        raise PermissionDenied("Reverting from the history is switched off; edit the object instead.")
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -180,6 +184,37 @@ class AnalystAdmin(HistoryServiceAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["user"]
     inlines = [AliasInline]
+    actions = ["merge_analysts"]
+
+    @admin.action(description="Merge the selected analysts into one (admins only)")
+    def merge_analysts(self, request, queryset):
+        """One person, one analyst: pick the survivor; the others' forecasts, drafts and aliases move to it, their
+        names become aliases, their slugs redirect. Refusals (both linked to users, twin forecasts) are shown."""
+        candidates = analysts.merge_candidates(list(queryset.values_list("pk", flat=True)))
+        if len(candidates) < 2:
+            self.message_user(request, "Select at least two analysts to merge.", messages.WARNING)
+            return None
+        if request.POST.get("survivor"):
+            survivor_id = int(request.POST["survivor"])
+            merged = [a for a in candidates if a.pk != survivor_id]
+            try:
+                with transaction.atomic():
+                    for analyst in merged:
+                        analysts.analyst_merge(survivor_id=survivor_id, merged_id=analyst.pk, user=request.user)
+            except REFUSALS as exc:
+                self.message_user(request, "Nothing was merged: " + " ".join(refusal_messages(exc)), messages.ERROR)
+                return None
+            names = ", ".join(a.name for a in merged)
+            self.message_user(request, f"Merged {names} into {Analyst.objects.get(pk=survivor_id).name}.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge analysts",
+            "candidates": candidates,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/forecasts/analyst/merge.html", context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(prediction_count=Count("predictions"))
@@ -300,6 +335,8 @@ class QuestionAdmin(HistoryServiceAdmin):
         question = form.instance
         for formset in formsets:
             if formset.model is not Prediction:
+                # Read-only inlines (judgements, checks): nothing to save, nothing for the change message.
+                formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
                 continue
             formset.instance = question
             save_inline_forms(

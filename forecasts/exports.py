@@ -1,10 +1,14 @@
-"""CSV export of forecasts, in the import's format, so that an export re-imports as nothing new."""
+"""CSV export of forecasts, in the import's format, so that an export re-imports as nothing new.
+
+A cell a spreadsheet would take for a formula (starting with =, +, -, @, a tab or a carriage return) is written
+after a "'", which the import takes off again.
+"""
 
 import csv
 import io
 from collections.abc import Iterator
 
-from forecasts.services.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
+from forecasts.services.imports import OPTIONAL_COLUMNS, REQUIRED_COLUMNS, formula_neutralised
 
 EXPORT_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
@@ -26,7 +30,8 @@ def predictions_export(*, predictions) -> Iterator[str]:
     for prediction in rows.iterator(chunk_size=2000):
         question = prediction.question
         writer.writerow(
-            [
+            formula_neutralised(cell)
+            for cell in [
                 prediction.analyst.slug,
                 question.title,
                 repr(prediction.probability),

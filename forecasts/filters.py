@@ -1,22 +1,29 @@
 """The FilterSets, shared by the API and the pages."""
 
-import datetime as dt
-
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 
+from forecasts.dates import SUPPORTED_ISO_PATTERN, require_supported
 from forecasts.models import STATUS_OUTCOMES, Prediction, Question, ResolutionCheck, Topic
 
 
-class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
-    """An ISO 8601 bound, compared in UTC: Python accepts offsets up to ±23:59, PostgreSQL refuses beyond ±15:59
-    (found by fuzzing: made_before=…-18:41 was a database error)."""
+class SupportedIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 moment within the supported years (forecasts/dates.py), in UTC: a form error otherwise, never
+    an OverflowError converting 0001-01-01T00:00:00+01:00 to UTC."""
 
-    def filter(self, qs, value):
-        if value is not None and timezone.is_aware(value):
-            value = value.astimezone(dt.timezone.utc)
-        return super().filter(qs, value)
+    def to_python(self, value):
+        return require_supported(super().to_python(value), given=value if isinstance(value, str) else None)
+
+
+@extend_schema_field({"type": "string", "format": "date-time", "pattern": SUPPORTED_ISO_PATTERN})
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """An ISO 8601 bound, compared in UTC (the field converts it): Python accepts offsets up to ±23:59, PostgreSQL
+    refuses beyond ±15:59 (found by fuzzing: made_before=…-18:41 was a database error). Outside the supported
+    years it is a 400 naming the filter."""
+
+    field_class = SupportedIsoDateTimeField
 
 
 def _by_status(field: str):

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from django.core.exceptions import ValidationError
 
+from forecasts.dates import require_supported
 from forecasts.models import Analyst, Outcome, Prediction, ProbabilityPhrase, Resolution
 from forecasts.services import drafts
 from forecasts.services.predictions import probability_for
@@ -33,14 +34,28 @@ def add_refusal(form: forms.BaseForm, exc: Exception) -> None:
         form.add_error(field if field in form.fields else None, messages)
 
 
+class SupportedDateTimeField(forms.DateTimeField):
+    """Django's, within the supported years (forecasts/dates.py), in UTC: outside them is a form error."""
+
+    def to_python(self, value):
+        return require_supported(super().to_python(value), given=value.strip() if isinstance(value, str) else None)
+
+
 class ServiceModelForm(forms.ModelForm):
     """The admin's forms. `refusal` is set, per request, to what a service refused of this very input (the
-    admin saves through the services, then shows the page again with it)."""
+    admin saves through the services, then shows the page again with it). The dates they are given are held to
+    the supported years (forecasts/dates.py) like every door's."""
 
     refusal = None
 
     def clean(self):
         cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, dt.datetime) and name in self.changed_data:
+                try:
+                    cleaned[name] = require_supported(value)
+                except ValidationError as exc:
+                    self.add_error(name, exc)
         if self.refusal is not None:
             add_refusal(self, self.refusal)
         return cleaned
@@ -107,14 +122,6 @@ class SnoozeForm(forms.Form):
         help_text="Not yet knowable: the check comes back on this date.",
     )
 
-    def clean_until(self):
-        until = self.cleaned_data["until"]
-        if until <= timezone.localdate():
-            raise forms.ValidationError("Choose a date after today.")
-        if until > timezone.localdate() + dt.timedelta(days=3 * 366):
-            raise forms.ValidationError("Choose a date within three years.")
-        return until
-
     def clean(self):
         cleaned = super().clean()
         if "until" in cleaned:
@@ -155,7 +162,7 @@ class ArticleForm(forms.Form):
     title = forms.CharField(max_length=300, required=False, help_text="Defaults to the article's first line.")
     publisher = forms.CharField(max_length=200, required=False)
     url = forms.URLField(max_length=500, required=False)
-    published_at = forms.DateTimeField(required=False, help_text="YYYY-MM-DD; defaults to now.")
+    published_at = SupportedDateTimeField(required=False, help_text="YYYY-MM-DD; defaults to now.")
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 10}), required=False, strip=False)
     file = forms.FileField(required=False, help_text="Or a .txt file, UTF-8.")
 
@@ -182,6 +189,9 @@ class ArticleForm(forms.Form):
         except drafts.IngestError as exc:
             self.add_error("text", str(exc))
             return None
+        except ValidationError as exc:
+            add_refusal(self, exc)
+            return None
 
 
 class DraftAcceptForm(forms.Form):
@@ -189,7 +199,7 @@ class DraftAcceptForm(forms.Form):
     new_analyst_name = forms.CharField(max_length=200, required=False)
     question_title = forms.CharField(max_length=300)
     resolution_criteria = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}))
-    resolve_by = forms.DateTimeField()
+    resolve_by = SupportedDateTimeField()
     check_every_days = forms.IntegerField(min_value=1, max_value=3650, required=False)
     probability = forms.FloatField(
         min_value=0.0, max_value=1.0, required=False,

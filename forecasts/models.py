@@ -1,3 +1,5 @@
+import datetime as dt
+import unicodedata
 import uuid
 
 from django.conf import settings
@@ -39,6 +41,12 @@ class Source(models.Model):
     def __str__(self) -> str:
         when = f" ({self.published_at:%Y-%m-%d})" if self.published_at else ""
         return f"{self.publisher + ': ' if self.publisher else ''}{self.title}{when}"
+
+
+def name_key(name: str) -> str:
+    """The one normalized form of a person's name, used for every name and alias on every door: Unicode NFKC,
+    case-folded, white space collapsed ("ANN  LEE", "Ann Lee" and "ａｎｎ lee" are one person)."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 class Analyst(models.Model):
@@ -92,6 +100,37 @@ class AnalystAlias(models.Model):
         return self.name
 
 
+class AnalystName(models.Model):
+    """Every analyst's name and aliases, as name keys: one key names one analyst, whatever the spelling.
+
+    Maintained by services/analysts.py (and, set-based, by the CSV import); the unique key is what keeps one
+    person one analyst on every door.
+    """
+
+    analyst = models.ForeignKey(Analyst, on_delete=models.CASCADE, related_name="name_keys")
+    alias = models.OneToOneField(
+        AnalystAlias, null=True, blank=True, on_delete=models.CASCADE, related_name="name_key",
+        help_text="The alias this key is of; empty for the analyst's own name.",
+    )
+    key = models.CharField(max_length=200, unique=True)
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class AnalystSlugRedirect(models.Model):
+    """The slug of an analyst merged into another: its pages and API answer with a permanent redirect."""
+
+    old_slug = models.SlugField(max_length=100, unique=True)
+    analyst = models.ForeignKey(Analyst, on_delete=models.CASCADE, related_name="slug_redirects")
+
+    def __str__(self) -> str:
+        return f"{self.old_slug} → {self.analyst_id}"
+
+
 class Topic(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
@@ -137,7 +176,10 @@ class Question(models.Model):
     topics = models.ManyToManyField(Topic, blank=True, related_name="questions")
     resolve_by = models.DateTimeField(help_text="When the outcome is to be judged.")
     check_every = models.DurationField(
-        null=True, blank=True, help_text="Interval of interim checks, for claims with no clear deadline."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(dt.timedelta(days=1)), MaxValueValidator(dt.timedelta(days=3650))],
+        help_text="Interval of interim checks, for claims with no clear deadline (1 day to 10 years).",
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="owned_questions"

@@ -20,17 +20,34 @@ from django.db.models import (
 from django.db.models.functions import Cast, Greatest, Least, Ln
 
 from forecasts import scoring
-from forecasts.models import SCORED_OUTCOMES, Analyst, AnalystBinSums, Outcome, Prediction, ProbabilityPhrase
+from forecasts.models import (
+    SCORED_OUTCOMES,
+    Analyst,
+    AnalystBinSums,
+    AnalystName,
+    AnalystSlugRedirect,
+    Outcome,
+    Prediction,
+    ProbabilityPhrase,
+    name_key,
+)
 
 
 def analyst_by_name(*, name: str) -> Analyst | None:
-    """The analyst whose name, slug or alias is `name` (case-insensitive), or None."""
-    name = name.strip()
-    return (
-        Analyst.objects.filter(Q(name__iexact=name) | Q(slug__iexact=name) | Q(aliases__name__iexact=name))
-        .distinct()
-        .first()
-    )
+    """The analyst whose name or alias is `name` in any spelling (its name key), or whose slug it is; or None."""
+    found = AnalystName.objects.filter(key=name_key(name)).select_related("analyst").first()
+    if found is not None:
+        return found.analyst
+    return Analyst.objects.filter(slug=name.strip().lower()).first()
+
+
+def analyst_for_slug(*, slug: str) -> tuple[Analyst | None, bool]:
+    """The analyst at this slug, or the one an analyst merged away under it went into; and whether it moved."""
+    analyst = Analyst.objects.filter(slug=slug).first()
+    if analyst is not None:
+        return analyst, False
+    redirect = AnalystSlugRedirect.objects.filter(old_slug=slug).select_related("analyst").first()
+    return (redirect.analyst, True) if redirect else (None, False)
 
 
 class BinIndex(Func):

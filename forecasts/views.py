@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -205,6 +205,9 @@ def check_snooze(request, check_id: int):
         return _question_page(request, check.question_id, snooze_form=form, status=400)
     try:
         checks.check_snooze(check_id=check.pk, until=form.cleaned_data["until_datetime"], user=request.user)
+    except DjangoValidationError as exc:
+        add_refusal(form, exc)
+        return _question_page(request, check.question_id, snooze_form=form, status=400)
     except Conflict as exc:
         messages.info(request, str(exc))
     else:
@@ -228,9 +231,26 @@ def analyst_list(request):
     )
 
 
+def _moved(request, slug: str, analyst: Analyst) -> HttpResponsePermanentRedirect:
+    """The same address with the slug of the analyst a merged one went into."""
+    path = request.path.replace(f"/{slug}/", f"/{analyst.slug}/", 1)
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
+
+
+def analyst_at(request, slug: str) -> Analyst | HttpResponsePermanentRedirect:
+    """The analyst at this slug; a redirect when it was merged into another; 404 otherwise."""
+    analyst, moved = selectors.analyst_for_slug(slug=slug)
+    if analyst is None:
+        raise Http404("No such analyst.")
+    return _moved(request, slug, analyst) if moved else analyst
+
+
 @_reader
 def analyst_detail(request, slug: str):
-    analyst = get_object_or_404(Analyst.objects.prefetch_related("aliases"), slug=slug)
+    analyst = analyst_at(request, slug)
+    if not isinstance(analyst, Analyst):
+        return analyst
     report = selectors.calibration_for_analyst(analyst=analyst)
     predictions = analyst.predictions.select_related("question", "source").order_by("-made_at", "pk")
     chart = mark_safe(charts.calibration_svg(report, title=f"Calibration of {analyst.name}"))
@@ -244,7 +264,9 @@ def analyst_detail(request, slug: str):
 @_reader
 def analyst_chart(request, slug: str):
     """The calibration chart alone, as an image at a stable URL, for embedding."""
-    analyst = get_object_or_404(Analyst, slug=slug)
+    analyst = analyst_at(request, slug)
+    if not isinstance(analyst, Analyst):
+        return analyst
     report = selectors.calibration_for_analyst(analyst=analyst)
     svg = charts.calibration_svg(report, title=f"Calibration of {analyst.name}")
     response = HttpResponse(svg, content_type="image/svg+xml")

@@ -202,3 +202,138 @@ def test_admin_upload_is_refused_to_readers(client, seeded):
 
     client.force_login(UserFactory(is_staff=True, groups=["api-readers"]))
     assert client.get(reverse("admin:forecasts_prediction_import")).status_code == 403
+
+
+# --- faithful intake: every bad value is a line error; formulas are neutralised ----------------------------------
+
+FINE_ROW = "Good Analyst,Fine question?,0.5,2024-01-01,2025-01-01,,,,,\n"
+EMPTY = {"Analyst": 0, "Question": 0, "Prediction": 0, "Resolution": 0, "Source": 0}
+
+
+def _csv_row(*cells) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()
+
+
+def _row(analyst="A", question="Q?", made_at="2024-01-01", resolve_by="2025-01-01", quote="", source_url="", hedge="") -> str:
+    return _csv_row(analyst, question, "0.5", made_at, resolve_by, "", "", quote, source_url, hedge)
+
+
+BAD_VALUES = [
+    (_row(made_at="2024-02-30"), "line 3: made_at '2024-02-30' is not a date (day is out of range for month)"),
+    (_row(resolve_by="2025-13-01T00:00:00Z"), "line 3: resolve_by '2025-13-01T00:00:00Z' is not a date (month must be in 1..12)"),
+    (_row(quote="before\x00after"), "line 3: quote contains a NUL character"),
+    (_row(quote="x" * 131_073), "line 3: a field is longer than 131,072 characters; the file was not read further"),
+    (_row(analyst="A" * 500), "line 3: analyst is 500 characters; at most 200"),
+    (_row(question="Q" * 301 + "?"), "line 3: question is 302 characters; at most 300"),
+    (_row(hedge="h" * 101), "line 3: hedge_phrase is 101 characters; at most 100"),
+    (_row(source_url="https://example.org/" + "a" * 481), "line 3: source_url is 501 characters; at most 500"),
+    (_row(made_at="9999-12-31T23:59:59-05:00"), "line 3: made_at '9999-12-31T23:59:59-05:00' is outside 1900–2200 (years, in UTC)"),
+    (_row(made_at="0001-01-01T00:00:00+01:00"), "line 3: made_at '0001-01-01T00:00:00+01:00' is outside 1900–2200 (years, in UTC)"),
+    (_row(made_at="1899-12-31"), "line 3: made_at '1899-12-31' is outside 1900–2200 (years, in UTC)"),
+    (_row(resolve_by="2200-12-31T23:00:00-05:00"), "line 3: resolve_by '2200-12-31T23:00:00-05:00' is outside 1900–2200 (years, in UTC)"),
+]
+
+
+@pytest.mark.parametrize("row, message", BAD_VALUES, ids=[message[8:40] for _, message in BAD_VALUES])
+def test_every_bad_value_is_its_line_and_reason_and_nothing_is_saved(db, row, message):
+    with pytest.raises(ImportRejected) as excinfo:
+        forecasts_import(lines=io.StringIO(HEADER + FINE_ROW + row + FINE_ROW.replace("Fine", "Other")), user=SYSTEM)
+
+    assert excinfo.value.errors == [message]
+    assert _counts() == EMPTY
+
+
+def test_values_at_their_limits_are_kept_whole(db):
+    """At the limit is fine, and nothing is cut: the name, question and hedge words are stored as given."""
+    row = _row(analyst="A" * 200, question="Q" * 299 + "?", made_at="1900-01-01", resolve_by="2200-12-31T23:59:59Z",
+               hedge="h" * 100, source_url="https://example.org/" + "a" * 480)
+    forecasts_import(lines=io.StringIO(HEADER + row), user=SYSTEM)
+
+    prediction = Prediction.objects.select_related("analyst", "question", "source").get()
+    assert len(prediction.analyst.name) == 200 and len(prediction.question.title) == 300
+    assert len(prediction.hedge_phrase) == 100 and len(prediction.source.url) == 500
+    assert prediction.question.resolve_by.isoformat() == "2200-12-31T23:59:59+00:00"
+
+
+def test_a_far_offset_is_stored_in_utc(db):
+    """PostgreSQL refuses an offset beyond ±15:59 that Python parses (and SQLite stores): the import converts."""
+    forecasts_import(lines=io.StringIO(HEADER + _row(made_at="2024-01-01T00:00:00-18:41")), user=SYSTEM)
+    assert Prediction.objects.get().made_at.isoformat() == "2024-01-01T18:41:00+00:00"
+
+
+def test_every_bad_row_is_reported_at_once(db):
+    text = HEADER + FINE_ROW + _row(made_at="2024-02-30") + FINE_ROW + _row(analyst="A" * 201, hedge="h" * 101)
+    with pytest.raises(ImportRejected) as excinfo:
+        forecasts_import(lines=io.StringIO(text), user=SYSTEM)
+    assert excinfo.value.errors == [
+        "line 3: made_at '2024-02-30' is not a date (day is out of range for month)",
+        "line 5: analyst is 201 characters; at most 200; hedge_phrase is 101 characters; at most 100",
+    ]
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        (_row(made_at="2024-02-30"), "line 3: made_at '2024-02-30' is not a date"),
+        (_row(quote="x" * 200_000), "line 3: a field is longer than 131,072 characters"),
+        (_row(analyst="A" * 500), "line 3: analyst is 500 characters; at most 200"),
+        (_row(made_at="9999-12-31T23:59:59-05:00"), "line 3: made_at '9999-12-31T23:59:59-05:00' is outside 1900–2200"),
+    ],
+)
+def test_the_command_reports_bad_values_with_their_line(db, tmp_path, row, message):
+    with pytest.raises(CommandError) as excinfo:
+        call_command("import_forecasts", _write(tmp_path, HEADER + FINE_ROW + row))
+
+    assert message in str(excinfo.value)
+    assert "Traceback" not in str(excinfo.value)
+    assert _counts() == EMPTY
+
+
+def test_the_admin_upload_reports_bad_values_with_their_line(client, db):
+    client.force_login(admin_user())
+    text = HEADER + FINE_ROW + _row(analyst="A" * 500) + _row(quote="x" * 200_000)
+    page = client.post(reverse("admin:forecasts_prediction_import"), {"file": SimpleUploadedFile("bad.csv", text.encode())})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "line 3: analyst is 500 characters; at most 200" in html
+    assert "line 4: a field is longer than 131,072 characters" in html
+    assert _counts() == EMPTY
+
+
+def test_the_export_neutralises_formulas_and_reimports_as_nothing_new(db):
+    hyperlink = '=HYPERLINK("http://x","y")'
+    rows = [
+        _row(analyst="Ann Formula", question="Will it?", quote=hyperlink),
+        _row(analyst="Ann Formula", question="Will it?", quote="'=quoted already", made_at="2024-01-02"),
+        _row(analyst="Ann Formula", question="-1 or less?", quote="@cmd", hedge="+likely"),
+        _row(analyst="Ann Formula", question="Plain?", quote="plain 'text' = fine", made_at="2024-01-03"),
+    ]
+    forecasts_import(lines=io.StringIO(HEADER + "".join(rows)), user=SYSTEM)
+    stored = set(Prediction.objects.values_list("quote", "hedge_phrase", "question__title"))
+    assert (hyperlink, "", "Will it?") in stored and ("@cmd", "+likely", "-1 or less?") in stored
+    assert ("=quoted already", "", "Will it?") in stored  # a hand-written "'=" prefix is taken off as well
+
+    exported = "".join(predictions_export(predictions=Prediction.objects.all()))
+    cells = [cell for row in csv.reader(io.StringIO(exported)) for cell in row]
+    assert "'" + hyperlink in cells and hyperlink not in cells
+    assert {"'=quoted already", "'@cmd", "'+likely", "'-1 or less?", "plain 'text' = fine"} <= set(cells)
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    before = _counts()
+
+    report = forecasts_import(lines=io.StringIO(exported), user=SYSTEM)
+
+    assert str(report).endswith("nothing new")
+    assert _counts() == before
+    assert set(Prediction.objects.values_list("quote", "hedge_phrase", "question__title")) == stored
+
+
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@a", "\tx", "\rx", "'", "'=x", "''+x", "'plain", "plain", ""])
+def test_formula_neutralising_is_undone_exactly(text):
+    from forecasts.services.imports import _formula_restored, formula_neutralised
+
+    written = formula_neutralised(text)
+    assert _formula_restored(written) == text
+    assert not written.startswith(("=", "+", "-", "@", "\t", "\r"))

@@ -45,6 +45,7 @@ SAYS = {
     "reopen": "open already",
     "assignee": "not an active analyst",
     "judged check": "needs no resolution check",
+    "revert": "switched off",
 }
 
 
@@ -54,8 +55,8 @@ class World:
     def __init__(self):
         self.ann, self.bob = analyst_user(username="ann"), analyst_user(username="bob")
         self.reader, self.admin = reader_user(username="reader"), admin_user(username="root")
-        self.ann_analyst = Analyst.objects.create(name="Ann Lee", slug="ann-lee", user=self.ann)
-        self.expert = Analyst.objects.create(name="Outside Expert", slug="outside-expert")
+        self.ann_analyst = analysts.analyst_create(data={"name": "Ann Lee", "slug": "ann-lee", "user": self.ann}, user=SYSTEM)
+        self.expert = analysts.analyst_create(data={"name": "Outside Expert", "slug": "outside-expert"}, user=SYSTEM)
         self.open_q, self.judged_q = QuestionFactory(title="Open?"), QuestionFactory(title="Judged?")
         self.anns = PredictionFactory(analyst=self.ann_analyst, question=self.open_q, probability=0.3)
         self.experts_open = PredictionFactory(analyst=self.expert, question=self.open_q, probability=0.4)
@@ -210,6 +211,16 @@ def command_import(w, client, text, tmp_path):
     return str(refused.value)
 
 
+def history_revert(w, client, obj):
+    """Django-simple-history's "revert to this version" form: a door past the services, switched off."""
+    c = w.client(w.bob, client)
+    record = obj.history.earliest()
+    url = reverse(f"admin:forecasts_{obj._meta.model_name}_simple_history", args=[obj.pk, record.history_id])
+    response = c.post(url, {"probability": "0.01", "outcome": "no", "evidence": "revert"})
+    assert response.status_code == 403
+    return "switched off" if "Not allowed" in response.content.decode() else response.content.decode()
+
+
 def draft_accept(w, client, analyst):
     draft = w.draft
     c = w.client(w.bob, client)
@@ -253,10 +264,20 @@ DOORS = {
     ("frozen", "admin inline add"): lambda w, c, t: admin_inline_add(w, c, w.expert, w.judged_q),
     ("frozen", "admin CSV upload"): lambda w, c, t: admin_import(w, c, csv_text("Outside Expert", Question.objects.get(pk=w.judged_q.pk))),
     ("frozen", "CSV command --as"): lambda w, c, t: command_import(w, c, csv_text("outside-expert", Question.objects.get(pk=w.judged_q.pk)), t),
+    ("object rule", "admin rename in-house analyst"): lambda w, c, t: admin_post(
+        w.client(w.bob, c), reverse("admin:forecasts_analyst_change", args=[w.ann_analyst.pk]), {"name": "Ann Other"}),
+    ("object rule", "admin alias of in-house analyst"): lambda w, c, t: admin_post(
+        w.client(w.bob, c), reverse("admin:forecasts_analystalias_add"), {"analyst": w.ann_analyst.pk, "name": "A. L."}),
+    ("revert", "admin history of a judged forecast"): lambda w, c, t: history_revert(w, c, w.frozen),
+    ("revert", "admin history of a resolution"): lambda w, c, t: history_revert(
+        w, c, Resolution.objects.get(question=w.judged_q)),
     # resolution: evidence on every door; reopening only what is judged
     ("evidence", "API resolve"): lambda w, c, t: w.api(w.bob).post(
         f"{API}questions/{w.open_q.pk}/resolve/", {"outcome": "yes", "evidence": " ", "version": 1}, format="json"
     ).content.decode(),
+    ("evidence", "API resolve, invisible characters"): lambda w, c, t: w.api(w.bob).post(
+        f"{API}questions/{w.open_q.pk}/resolve/", {"outcome": "yes", "evidence": "\u200b\ufeff\u2060", "version": 1},
+        format="json").content.decode(),
     ("evidence", "admin add"): lambda w, c, t: admin_post(
         w.client(w.bob, c), reverse("admin:forecasts_resolution_add"), {"question": w.open_q.pk, "outcome": "yes"}),
     ("evidence", "page"): lambda w, c, t: w.client(w.bob, c).post(
@@ -322,6 +343,22 @@ def test_the_rules_let_the_right_user_through_the_same_doors(world, client):
     world.frozen.refresh_from_db()
     assert world.frozen.probability == 0.65
     assert world.frozen.history.first().history_change_reason.startswith("admin correction on a judged question")
+
+
+def test_the_admin_saves_a_question_with_its_read_only_inlines(world, client):
+    root = world.client(world.admin, client)
+    url = reverse("admin:forecasts_question_change", args=[world.judged_q.pk])
+    assert root.post(url, {**page_form(root, url), "title": "Judged, renamed?"}).status_code == 302
+    assert Question.objects.get(pk=world.judged_q.pk).title == "Judged, renamed?"
+
+
+def test_the_api_refuses_nonsense_intervals_and_past_snoozes(world):
+    bob = world.api(world.bob)
+    for interval in ("-5 00:00:00", "00:00:00", "999999 00:00:00"):
+        response = bob.patch(f"{API}questions/{world.open_q.pk}/", {"check_every": interval}, format="json")
+        assert response.status_code == 400 and "check_every" in response.json(), interval
+    response = bob.post(f"{API}checks/{world.check.pk}/snooze/", {"until": "1900-01-01T00:00:00Z"}, format="json")
+    assert response.status_code == 400 and "until" in response.json()
 
 
 def test_phrase_edits_on_both_admin_doors_leave_judged_forecasts_alone(world, client):

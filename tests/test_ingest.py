@@ -10,7 +10,8 @@ from django.urls import reverse
 from forecasts import selectors
 from forecasts.services.drafts import IngestError, article_ingest, draft_accept, draft_reject, phrase_for_hedge
 from forecasts.ingest import find_candidates
-from forecasts.models import Analyst, AnalystAlias, DraftPrediction, Prediction, ProbabilityPhrase, Source
+from forecasts.models import Analyst, DraftPrediction, Prediction, ProbabilityPhrase, Source
+from forecasts.services import analysts
 from forecasts.services.seeds import SeedReport, phrases_load
 from forecasts.text import normalize_text
 from forecasts.services.rules import SYSTEM
@@ -85,9 +86,8 @@ def phrases_only(db):
 @pytest.fixture
 def seed_analysts(phrases_only):
     for row in SEED["analysts"]:
-        analyst = Analyst.objects.create(**{k: row[k] for k in ("slug", "name", "kind", "affiliation", "title")})
-        for alias in row["aliases"]:
-            AnalystAlias.objects.create(analyst=analyst, name=alias)
+        fields = {k: row[k] for k in ("slug", "name", "kind", "affiliation", "title")}
+        analysts.analyst_create(data=fields, aliases=tuple(row["aliases"]), user=SYSTEM)
 
 
 def _ingest():

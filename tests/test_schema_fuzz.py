@@ -1,5 +1,6 @@
 """API fuzzing with schemathesis against our own OpenAPI schema, in process, a bounded number of examples per
-operation: no 5xx, every response conforms to the schema, and authentication is never ignored."""
+operation: no 5xx, every response conforms to the schema, and authentication is never ignored. A stateful phase
+chains operations through the schema's OpenAPI links (create a question, then read, edit, resolve it …)."""
 
 import pytest
 import schemathesis
@@ -35,13 +36,50 @@ def in_test_transaction():
 
 
 @pytest.fixture
-def token(seeded, in_test_transaction):
+def token(seeded, in_test_transaction, settings):
+    # Fuzzing sends thousands of requests from one token: the production rates would answer 429 to most.
+    settings.API_THROTTLE_USER = "1000000/minute"
     user = admin_user(username="fuzzer")
     return Token.objects.get_or_create(user=user)[0].key
 
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_api_survives_fuzzing(case, token):
     case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
+
+
+STATEFUL_STEPS = 150  # at least this many chained calls must run, or the links are not being followed
+
+
+@pytest.mark.django_db
+def test_api_survives_stateful_fuzzing(token):
+    steps: list[tuple[str, int]] = []
+    linked = sum(len(response.get("links", {})) for ops in schema.raw_schema["paths"].values()
+                 for op in ops.values() if isinstance(op, dict) for response in op.get("responses", {}).values())
+    assert linked >= 20  # the schema describes how operations chain
+
+    class Workflow(schema.as_state_machine()):
+        def before_call(self, case):
+            case.headers = {**(case.headers or {}), "Authorization": f"Token {token}"}
+
+        def after_call(self, response, case):
+            super().after_call(response, case)
+            steps.append((f"{case.method} {case.path}", response.status_code))
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            # ignored_auth takes the token this harness adds for "generated" (invalid) auth; the stateless test
+            # above runs it with the token given explicitly.
+            case.validate_response(response, checks=[check for check in CHECKS if check is not ignored_auth])
+
+    Workflow.run(settings=settings(
+        max_examples=40, stateful_step_count=8, deadline=None, suppress_health_check=list(HealthCheck),
+        derandomize=True,
+    ))
+
+    assert len(steps) >= STATEFUL_STEPS, len(steps)
+    # The chains reach objects made earlier in the same scenario (a real id, not a guess).
+    reached = {call for call, code in steps if code == 200 and "{" in call}
+    assert {"GET /api/v1/questions/{id}/", "GET /api/v1/analysts/{slug}/"} <= reached, sorted(reached)
+    print(f"stateful: {len(steps)} calls, {len(reached)} operations on linked objects answered 200: {sorted(reached)}")

@@ -16,6 +16,8 @@ class RolePermission(BasePermission):
         if method not in view.http_method_names or not hasattr(view, method):
             return True  # no such operation (a viewset binds only its mapped methods): let the view answer 405
         if request.method in SAFE_METHODS:
-            return user.has_perm(view.read_permission)
+            # A view without a read permission (the API root: a list of links) is open to every signed-in user.
+            permission = getattr(view, "read_permission", None)
+            return permission is None or user.has_perm(permission)
         required = getattr(view, "write_permissions", {}).get(getattr(view, "action", None))
         return bool(required) and user.has_perm(required)

@@ -1,7 +1,15 @@
+import datetime as dt
+
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
 from forecasts import scoring
+from forecasts.dates import SUPPORTED_ISO_PATTERN, require_supported
 from forecasts.selectors import LEADERBOARD_ORDERINGS
 from forecasts.models import (
     Analyst,
@@ -28,6 +36,46 @@ class SlugRelatedField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+class SupportedDateTimeField(serializers.DateTimeField):
+    """DRF's, within the supported years (forecasts/dates.py): outside them (or so far out that converting it to
+    the current time zone overflows) is a 400 naming the field."""
+
+    def to_internal_value(self, value):
+        given = value.isoformat() if isinstance(value, dt.datetime) else value if isinstance(value, str) else None
+        try:
+            when = super().to_internal_value(value)
+        except serializers.ValidationError as exc:
+            if "overflow" not in exc.get_codes():
+                raise
+            when = dt.datetime.max  # only a year-1 or year-9999 moment overflows: outside the range anyway
+        try:
+            require_supported(when, self.field_name, given=given)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages, code="unsupported_date") from None
+        return when
+
+
+class SupportedDateTimeFieldSchema(OpenApiSerializerFieldExtension):
+    """In the OpenAPI schema, a SupportedDateTimeField's input carries the supported years as a pattern."""
+
+    target_class = SupportedDateTimeField
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = build_basic_type(OpenApiTypes.DATETIME)
+        if direction == "request":
+            schema["pattern"] = SUPPORTED_ISO_PATTERN
+        return schema
+
+
+class SupportedDatesModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose model DateTimeFields are SupportedDateTimeFields."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: SupportedDateTimeField,
+    }
+
+
 class AnalystSerializer(serializers.ModelSerializer):
     aliases = SlugRelatedField(slug_field="name", many=True, read_only=True)
 
@@ -36,7 +84,7 @@ class AnalystSerializer(serializers.ModelSerializer):
         fields = ["slug", "name", "kind", "affiliation", "title", "aliases"]
 
 
-class SourceSerializer(serializers.ModelSerializer):
+class SourceSerializer(SupportedDatesModelSerializer):
     class Meta:
         model = Source
         fields = ["id", "title", "publisher", "url", "published_at", "text"]
@@ -50,7 +98,7 @@ class ResolutionSerializer(serializers.ModelSerializer):
         fields = ["id", "outcome", "evidence", "evidence_url", "resolved_by", "resolved_at"]
 
 
-class QuestionSerializer(serializers.ModelSerializer):
+class QuestionSerializer(SupportedDatesModelSerializer):
     topics = SlugRelatedField(slug_field="slug", queryset=Topic.objects.all(), many=True, required=False)
     owner = SlugRelatedField(
         slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
@@ -101,7 +149,7 @@ class UnresolveSerializer(serializers.Serializer):
     version = serializers.IntegerField(min_value=1, required=False)
 
 
-class PredictionSerializer(serializers.ModelSerializer):
+class PredictionSerializer(SupportedDatesModelSerializer):
     analyst = SlugRelatedField(slug_field="slug", queryset=Analyst.objects.all())
     question = serializers.PrimaryKeyRelatedField(queryset=Question.objects.all())
     source = serializers.PrimaryKeyRelatedField(queryset=Source.objects.all(), required=False, allow_null=True)
@@ -131,7 +179,7 @@ class PredictionSerializer(serializers.ModelSerializer):
         ]
 
 
-class ResolutionCheckSerializer(serializers.ModelSerializer):
+class ResolutionCheckSerializer(SupportedDatesModelSerializer):
     question = serializers.PrimaryKeyRelatedField(queryset=Question.objects.all())
     assigned_to = SlugRelatedField(
         slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
@@ -156,13 +204,13 @@ class ResolutionCheckSerializer(serializers.ModelSerializer):
 
 
 class SnoozeSerializer(serializers.Serializer):
-    until = serializers.DateTimeField(help_text="When to look again.")
+    until = SupportedDateTimeField(help_text="When to look again.")
 
 
 class CalibrationQuerySerializer(serializers.Serializer):
     bins = serializers.IntegerField(min_value=scoring.MIN_BINS, max_value=scoring.MAX_BINS, default=scoring.DEFAULT_BINS)
-    since = serializers.DateTimeField(required=False, help_text="Predictions made at or after (ISO 8601).")
-    until = serializers.DateTimeField(required=False, help_text="Predictions made before (ISO 8601).")
+    since = SupportedDateTimeField(required=False, help_text="Predictions made at or after (ISO 8601).")
+    until = SupportedDateTimeField(required=False, help_text="Predictions made before (ISO 8601).")
     topic = serializers.SlugField(required=False)
     basis = serializers.ChoiceField(choices=Prediction.Basis.choices, required=False)
 
@@ -280,13 +328,13 @@ class SourceIngestSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
-    published_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    published_at = SupportedDateTimeField(required=False, allow_null=True, default=None)
     text = serializers.CharField(trim_whitespace=False, help_text="The article's text, as copied (1 MB at most).")
 
 
 class DraftPredictionSerializer(serializers.ModelSerializer):
-    analyst = SlugRelatedField(slug_field="slug", read_only=True)
-    phrase = SlugRelatedField(slug_field="phrase", read_only=True)
+    analyst = SlugRelatedField(slug_field="slug", read_only=True, allow_null=True, help_text="Null: a new analyst is proposed.")
+    phrase = SlugRelatedField(slug_field="phrase", read_only=True, allow_null=True, help_text="Null: no phrase-table row matched.")
     flags = serializers.ListField(source="flag_list", child=serializers.CharField(), read_only=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from forecasts import exports, selectors
 from forecasts.api import serializers as s
 from forecasts.filters import CheckFilter, PredictionFilter, QuestionFilter
+from forecasts.views import analyst_at
 from forecasts.models import Analyst, Prediction, Question, Resolution, ResolutionCheck, Source
 from forecasts.services import checks, drafts, predictions, questions
 from forecasts.services.rules import Conflict, NotAllowed, StaleVersion
@@ -61,14 +62,23 @@ class AnalystViewSet(viewsets.ReadOnlyModelViewSet):
     search_fields = ["name", "slug", "affiliation", "aliases__name"]
     ordering_fields = ["name", "slug"]
 
+    @extend_schema(responses={200: s.AnalystSerializer, 301: OpenApiResponse(description="Merged into another analyst.")})
+    def retrieve(self, request, *args, slug=None, **kwargs):
+        analyst = analyst_at(request, slug)
+        if not isinstance(analyst, Analyst):
+            return analyst
+        return Response(self.get_serializer(analyst).data)
+
     @extend_schema(
         parameters=[s.CalibrationQuerySerializer],
-        responses={200: s.CalibrationSerializer},
+        responses={200: s.CalibrationSerializer, 301: OpenApiResponse(description="Merged into another analyst.")},
         summary="One analyst's calibration: scores, every bin, and the five-term decomposition",
     )
     @action(detail=True, methods=["get"])
     def calibration(self, request, slug=None):
-        analyst = get_object_or_404(Analyst, slug=slug)
+        analyst = analyst_at(request, slug)
+        if not isinstance(analyst, Analyst):
+            return analyst
         query = _validated_query(s.CalibrationQuerySerializer, request)
         report = selectors.calibration_for_analyst(analyst=analyst, **query)
         payload = {**report.__dict__, "analyst": analyst.slug}

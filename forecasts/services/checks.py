@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -312,8 +313,15 @@ def check_assign(*, check_id: int, assigned_to, user) -> ResolutionCheck:
     return check
 
 
+SNOOZE_AT_MOST = dt.timedelta(days=3 * 366)
+
+
 def check_snooze(*, check_id: int, until: dt.datetime, user) -> ResolutionCheck:
-    """"Not yet knowable; look again on DATE": the check waits until then, when the sweep wakes it."""
+    """"Not yet knowable; look again on DATE": the check waits until then (in the future, within three years),
+    when the sweep wakes it."""
+    now = timezone.now()
+    if not now < until <= now + SNOOZE_AT_MOST:
+        raise ValidationError({"until": "Choose a date after today and within three years."})
     with transaction.atomic():
         check = ResolutionCheck.objects.select_for_update().get(pk=check_id)
         if check.status == ResolutionCheck.Status.DONE:

@@ -6,13 +6,14 @@ Each service is one transaction: a bad article or a refused draft leaves nothing
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from forecasts import selectors
-from forecasts.dates import months_after
+from forecasts.dates import months_after, require_supported
 from forecasts.ingest import Candidate, find_candidates
-from forecasts.models import Analyst, AnalystAlias, DraftPrediction, Prediction, ProbabilityPhrase, Source
+from forecasts.models import Analyst, DraftPrediction, Prediction, ProbabilityPhrase, Source, name_key
 from forecasts.services import analysts, rules
 from forecasts.services.predictions import prediction_create
 from forecasts.services.questions import question_create
@@ -110,6 +111,10 @@ def article_ingest(
     article_size_check(len(text.encode("utf-8")))
     if "\x00" in text:
         raise IngestError("The article contains NUL characters: it does not look like text.")
+    try:
+        published_at = require_supported(published_at, "published_at")
+    except ValidationError as exc:
+        raise ValidationError({"published_at": exc.messages}) from None
     normalized = normalize_text(text)
     title = (title or normalized.strip().split("\n", 1)[0])[:300]
     made_at = published_at or timezone.now()
@@ -207,9 +212,10 @@ def _analyst_for(draft: DraftPrediction, *, analyst: Analyst | None, new_analyst
     existing = selectors.analyst_by_name(name=name)
     if existing is not None:
         return existing
-    aliases = ()
-    if draft.speaker and draft.speaker != name and not AnalystAlias.objects.filter(name=draft.speaker).exists():
-        aliases = (draft.speaker[:200],)
+    # The speaker as the article spelled them becomes an alias when it is another name (not another spelling).
+    aliases = (draft.speaker[:200],) if draft.speaker and selectors.analyst_by_name(name=draft.speaker) is None else ()
+    if aliases and name_key(draft.speaker) == name_key(name):
+        aliases = ()
     return analysts.analyst_create(
         data={"name": name[:200], "kind": draft.speaker_kind, "affiliation": draft.speaker_affiliation[:200]},
         aliases=aliases,

@@ -15,13 +15,12 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection, transaction
-from django.db.models import Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.text import slugify
 
-from forecasts.models import SCORED_OUTCOMES, Analyst, AnalystAlias, Outcome, Prediction, Question, Source
+from forecasts.dates import require_supported
+from forecasts.models import SCORED_OUTCOMES, Analyst, AnalystName, Outcome, Prediction, Question, Source, name_key
 from forecasts.services import analysts as analysts_service
 from forecasts.services import bulk, rules, scores
 from forecasts.services import questions as questions_service
@@ -66,16 +65,58 @@ class _Row:
     hedge_phrase: str
 
 
+# The longest value a column may hold: its model field's max_length (a longer one is an error, not cut).
+MAX_LENGTHS = {
+    "analyst": Analyst._meta.get_field("name").max_length,
+    "question": Question._meta.get_field("title").max_length,
+    "source_url": Source._meta.get_field("url").max_length,
+    "hedge_phrase": Prediction._meta.get_field("hedge_phrase").max_length,
+}
+# A cell starting with one of these is a formula to a spreadsheet: the export writes it after a "'", which the
+# import takes off again (only before one of these, after any further "'": so any text makes the round trip).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_neutralised(text: str) -> str:
+    """A cell as the export writes it: "'=HYPERLINK(…)" for "=HYPERLINK(…)"."""
+    return "'" + text if text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
+def _formula_restored(text: str) -> str:
+    """The inverse of formula_neutralised."""
+    return text[1:] if text.startswith("'") and text.lstrip("'").startswith(FORMULA_STARTS) else text
+
+
 @functools.lru_cache(maxsize=4096)  # a file repeats its dates: parse each once
-def _parse_when(value: str) -> dt.datetime | None:
+def _parse_when(value: str, column: str) -> tuple[dt.datetime | None, str | None]:
+    """(the moment, in UTC; None) or (None, what is wrong with it)."""
     value = value.strip()
-    when = parse_datetime(value)
+    try:
+        when = parse_datetime(value)
+        if when is None:
+            day = parse_date(value)
+            when = None if day is None else dt.datetime.combine(day, dt.time())
+    except ValueError as exc:  # well formed, but no such day or time: 2024-02-30
+        return None, f"{column} {value!r} is not a date ({exc})"
     if when is None:
-        day = parse_date(value)
-        if day is None:
-            return None
-        when = dt.datetime.combine(day, dt.time())
-    return when if timezone.is_aware(when) else timezone.make_aware(when, dt.timezone.utc)
+        return None, f"{column} {value!r} is not a date (YYYY-MM-DD or ISO 8601)"
+    when = when if timezone.is_aware(when) else when.replace(tzinfo=dt.timezone.utc)
+    try:
+        return require_supported(when, column, given=value), None
+    except ValidationError as exc:
+        return None, exc.messages[0]
+
+
+def _records(reader: csv.DictReader, errors: list[str]) -> Iterable[dict]:
+    """The reader's rows; a line the csv module cannot read (a field over its limit) ends the file, with an error."""
+    try:
+        yield from reader
+    except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            problem = f"a field is longer than {csv.field_size_limit():,} characters"
+        else:
+            problem = f"not readable as CSV ({exc})"
+        errors.append(f"line {reader.reader.line_num}: {problem}; the file was not read further")
 
 
 @functools.lru_cache(maxsize=65536)  # one question's rows repeat its text; slugify is slow
@@ -90,7 +131,10 @@ def question_key_for(text: str) -> str:
 
 def _parse_rows(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
     reader = csv.DictReader(lines)
-    header = [name.strip() for name in (reader.fieldnames or [])]
+    try:
+        header = [name.strip() for name in (reader.fieldnames or [])]
+    except csv.Error as exc:
+        return [], [f"line {reader.reader.line_num}: the header row is not readable as CSV ({exc})"]
     missing = [name for name in REQUIRED_COLUMNS if name not in header]
     unknown = [name for name in header if name not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
     if not header:
@@ -105,15 +149,20 @@ def _parse_rows(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
     reader.fieldnames = header
     url_ok = URLValidator()
     rows, errors = [], []
-    for raw in reader:
+    for raw in _records(reader, errors):
         line = reader.line_num
         if None in raw:
             errors.append(f"line {line}: more fields than columns")
             continue
-        cell = {key: (value or "").strip() for key, value in raw.items()}
+        cell = {key: _formula_restored((value or "").strip()) for key, value in raw.items()}
         if not any(cell.values()):
             continue
-        problems = []
+        problems = [f"{key} contains a NUL character" for key, value in cell.items() if "\x00" in value]
+        problems += [
+            f"{key} is {len(cell[key]):,} characters; at most {limit}"
+            for key, limit in MAX_LENGTHS.items()
+            if len(cell.get(key, "")) > limit
+        ]
         if not cell["analyst"]:
             problems.append("analyst is empty")
         if not cell["question"]:
@@ -125,15 +174,14 @@ def _parse_rows(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
         except ValueError:
             probability = None
             problems.append(f"probability {cell['probability']!r} is not a number")
-        made_at, resolve_by = _parse_when(cell["made_at"]), _parse_when(cell["resolve_by"])
-        if made_at is None:
-            problems.append(f"made_at {cell['made_at']!r} is not a date (YYYY-MM-DD or ISO 8601)")
-        if resolve_by is None:
-            problems.append(f"resolve_by {cell['resolve_by']!r} is not a date (YYYY-MM-DD or ISO 8601)")
+        (made_at, made_at_problem), (resolve_by, resolve_by_problem) = (
+            _parse_when(cell["made_at"], "made_at"), _parse_when(cell["resolve_by"], "resolve_by")
+        )
+        problems += [problem for problem in (made_at_problem, resolve_by_problem) if problem]
         outcome = cell["outcome"].lower()
         if outcome and outcome not in OUTCOMES:
             problems.append(f"outcome {cell['outcome']!r} is not one of yes, no, ambiguous, annulled or empty")
-        if cell.get("source_url"):
+        if cell.get("source_url") and len(cell["source_url"]) <= MAX_LENGTHS["source_url"]:
             try:
                 url_ok(cell["source_url"])
             except ValidationError:
@@ -153,7 +201,7 @@ def _parse_rows(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
                     outcome=outcome,
                     quote=cell.get("quote", ""),
                     source_url=cell.get("source_url", ""),
-                    hedge_phrase=cell.get("hedge_phrase", "")[:100],
+                    hedge_phrase=cell.get("hedge_phrase", ""),
                 )
             )
         if len(errors) >= MAX_ERRORS:
@@ -249,7 +297,7 @@ def forecasts_import(*, lines: Iterable[str], user) -> ImportReport:
         if errors:
             raise ImportRejected(errors)
 
-        analysts, report.created["analysts"] = _create_missing_analysts(known, {row.analyst for row in rows}, user=user)
+        analysts, report.created["analysts"] = _create_missing_analysts(known, [row.analyst for row in rows], user=user)
 
         urls = sorted({row.source_url for row in rows if row.source_url})
         sources = {s.url: s for chunk in bulk.chunks(urls) for s in Source.objects.filter(url__in=chunk)}
@@ -323,34 +371,46 @@ def forecasts_import(*, lines: Iterable[str], user) -> ImportReport:
 
 
 def _known_analysts(names: set[str]) -> dict[str, Analyst]:
-    """Each name that is an analyst's name, slug or alias (case-insensitive) → that analyst."""
+    """Each name that is an analyst's name or alias in any spelling (its name key), or an analyst's slug (as an
+    export writes it) → that analyst."""
     found: dict[str, Analyst] = {}
-    by_lower = {name.lower(): name for name in names}
-    for chunk in bulk.chunks(list(by_lower)):
-        matches = Analyst.objects.annotate(lower_name=Lower("name")).filter(
-            Q(lower_name__in=chunk) | Q(slug__in=chunk)
-        )
-        for analyst in matches:
-            for key in (analyst.lower_name, analyst.slug):
-                if key in by_lower:
-                    found[by_lower[key]] = analyst
-        aliases = AnalystAlias.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=chunk)
-        for alias in aliases.select_related("analyst"):
-            found.setdefault(by_lower[alias.lower_name], alias.analyst)
+    by_key: dict[str, list[str]] = {}
+    for name in names:
+        by_key.setdefault(name_key(name), []).append(name)
+    for chunk in bulk.chunks(list(by_key)):
+        for entry in AnalystName.objects.filter(key__in=chunk).select_related("analyst"):
+            for name in by_key[entry.key]:
+                found[name] = entry.analyst
+    rest = {name.strip().lower(): name for name in names if name not in found}
+    for chunk in bulk.chunks(list(rest)):
+        for analyst in Analyst.objects.filter(slug__in=chunk):
+            found[rest[analyst.slug]] = analyst
     return found
 
 
-def _create_missing_analysts(known: dict[str, Analyst], names: set[str], *, user) -> tuple[dict[str, Analyst], int]:
-    missing = sorted(names - set(known))
+def _create_missing_analysts(known: dict[str, Analyst], names: list[str], *, user) -> tuple[dict[str, Analyst], int]:
+    """One new analyst per name key ("Ann Lee" and "ANN LEE" in one file are one person), named as first spelled,
+    with its key claimed: the same rule as services/analysts.py, set-based."""
     found = dict(known)
-    if missing:
-        taken = set(Analyst.objects.values_list("slug", flat=True))
-        new = []
-        for name in missing:
-            slug = analysts_service.free_slug(name, taken=taken)
-            taken.add(slug)
-            new.append({"name": name[:200], "slug": slug})
-        ids = bulk.insert(Analyst, new, user=rules.recorded_user(user), reason=IMPORT_REASON)
-        for analyst in Analyst.objects.filter(pk__in=ids):
-            found[analyst.name] = analyst
-    return found, len(missing)
+    spellings: dict[str, list[str]] = {}
+    for name in dict.fromkeys(names):  # in file order: the first spelling names the analyst
+        if name not in known:
+            spellings.setdefault(name_key(name), []).append(name)
+    if not spellings:
+        return found, 0
+    taken = set(Analyst.objects.values_list("slug", flat=True))
+    new = []
+    for key, spelled in spellings.items():
+        slug = analysts_service.free_slug(spelled[0], taken=taken)
+        taken.add(slug)
+        new.append({"name": spelled[0], "slug": slug})
+    ids = bulk.insert(Analyst, new, user=rules.recorded_user(user), reason=IMPORT_REASON)
+    created = {analyst.slug: analyst for analyst in Analyst.objects.filter(pk__in=ids)}
+    AnalystName.objects.bulk_create(
+        [AnalystName(analyst=created[row["slug"]], key=key) for row, key in zip(new, spellings, strict=True)],
+        batch_size=bulk.BATCH,
+    )
+    for row, spelled in zip(new, spellings.values(), strict=True):
+        for name in spelled:
+            found[name] = created[row["slug"]]
+    return found, len(new)

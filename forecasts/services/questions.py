@@ -16,6 +16,7 @@ def question_create(*, data: dict, topics: list | None = None, user) -> Question
     rules.require_assignable(data.get("owner"), field="owner")
     with transaction.atomic():
         question = Question(**data)
+        question.full_clean(validate_unique=False, validate_constraints=False)
         question._history_user = rules.recorded_user(user)
         question.save()
         if topics:
@@ -35,6 +36,7 @@ def question_update(
             raise rules.StaleVersion(question.version)
         for name, value in data.items():
             setattr(question, name, value)
+        question.full_clean(validate_unique=False, validate_constraints=False)
         question.version += 1
         question._history_user = rules.recorded_user(user)
         question.save()

@@ -3,6 +3,8 @@ exceptions into their own language (403/409/400 in the API, a form error on a pa
 a command). The README's guarantees table lists them, and tests/test_doors.py walks every door against each.
 """
 
+import unicodedata
+
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -81,6 +83,16 @@ def may_write_forecasts_of(*, user, analyst: Analyst) -> bool:
     return analyst.user_id is None or analyst.user_id == user.pk or is_admin(user)
 
 
+def require_may_edit_analyst(*, user, analyst: Analyst) -> None:
+    """An in-house analyst's record (name, aliases) is theirs too: renaming it would hand their forecasts' matching
+    to someone else's reading."""
+    if not may_write_forecasts_of(user=user, analyst=analyst):
+        raise NotAllowed(
+            f"{analyst.name} is an in-house analyst who logs their own forecasts; only they or an admin can edit "
+            "their name and aliases.", field="name",
+        )
+
+
 def require_may_write_forecasts_of(*, user, analyst: Analyst) -> None:
     if not may_write_forecasts_of(user=user, analyst=analyst):
         raise NotAllowed(
@@ -143,8 +155,12 @@ def new_forecast_on(*, user, question: Question) -> str:
 # --- resolution ---------------------------------------------------------------------------------------------------
 
 
+# White space, control and format characters (zero-width space, BOM, word joiner): text a reader cannot see.
+INVISIBLE = {"Zs", "Zl", "Zp", "Cc", "Cf"}
+
+
 def require_evidence(evidence: str, *, field: str = "evidence") -> None:
-    if not (evidence or "").strip():
+    if not any(unicodedata.category(ch) not in INVISIBLE for ch in evidence or ""):
         raise ValidationError({field: "Give the evidence: a judgement (or a reopening) without it cannot be checked."})
 
 

@@ -7,7 +7,8 @@ import yaml
 from django.db import transaction
 from django.utils.dateparse import parse_duration
 
-from forecasts.models import Analyst, AnalystAlias, Prediction, ProbabilityPhrase, Question, Source, Topic
+from forecasts import selectors
+from forecasts.models import Analyst, Prediction, ProbabilityPhrase, Question, Source, Topic
 from forecasts.services import analysts, phrases, predictions, questions
 from forecasts.services.rules import SYSTEM
 from forecasts.text import normalize_text
@@ -79,7 +80,7 @@ def _article_load(*, path: Path, report: SeedReport) -> None:
             fields = {k: row.get(k, "") for k in ("name", "kind", "affiliation", "title")}
             analyst = analysts.analyst_create(data={**fields, "slug": row["slug"]}, user=SYSTEM)
         for alias in row.get("aliases", []):
-            new = not AnalystAlias.objects.filter(name=alias).exists()
+            new = selectors.analyst_by_name(name=alias) is None
             if new:
                 analysts.alias_create(analyst=analyst, name=alias, user=SYSTEM)
             report.count("aliases", new)

@@ -1,12 +1,16 @@
 """Reading articles for forecasts: time on the seeded article at 1 MB and on pathological 1 MB texts, each as a ratio
 to normalizing the same text (the baseline measured in the same run). A ratio that grows with the size is a
-quadratic path. Not part of the test suite.
+quadratic path. First, normalizing alone on line-break texts at 25 KB, 100 KB and 1 MB: seconds that grow faster
+than the size are a quadratic path too (the aim is 1 MB in under a second). Not part of the test suite.
 
     .venv/bin/python tests/benchmarks/bench_ingest.py
 """
 
+import random
 import statistics
+import string
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -29,6 +33,21 @@ CASES = {
     "according to, again and again": "According to Aaa Bbb, ",
 }
 
+NORMALIZE_SIZES = (25_000, 100_000, 1_000_000)
+_random = random.Random(1)
+_NORMALIZED = (ROOT / "seeds" / "yonhap-2024-10-22-nk-troop-dispatch.normalized.txt").read_text(encoding="utf-8")
+LINE_BREAK_CASES = {
+    "seeded article (breaks inside words)": SEEDED + "\n\n",
+    "seeded article wrapped at 72": "\n\n".join(textwrap.fill(p, 72) for p in _NORMALIZED.split("\n\n")) + "\n\n",
+    "one run of letters, no break": "a",
+    "a long run of letters, then a break": "a" * 9_999 + " \nb ",
+    "one letter a line": "a\n",
+    "random letters, random breaks": "".join(
+        _random.choice(string.ascii_lowercase) + ("\n" if _random.random() < 0.3 else "") for _ in range(50_000)
+    ),
+    "a word cut, trailing spaces, tab, CRLF": "reall \t\r\ny troubling ",
+}
+
 
 def timed(function, text, repeat=3):
     times = []
@@ -39,7 +58,18 @@ def timed(function, text, repeat=3):
     return statistics.median(times), result
 
 
+def normalize_figures() -> None:
+    print(f"{'normalize_text on':<44}" + "".join(f"{format(size, ',') + ' s':>14}" for size in NORMALIZE_SIZES))
+    worst = 0.0
+    for name, unit in LINE_BREAK_CASES.items():
+        seconds = [timed(normalize_text, (unit * (size // len(unit) + 1))[:size])[0] for size in NORMALIZE_SIZES]
+        worst = max(worst, seconds[-1])
+        print(f"{name:<44}" + "".join(f"{s:>14.3f}" for s in seconds))
+    print(f"RESULT worst_normalize_1mb_s={worst:.2f}\n")
+
+
 def main() -> None:
+    normalize_figures()
     print(f"{'text (' + format(SIZE, ',') + ' characters)':<44}{'normalize s':>12}{'read s':>9}{'ratio':>8}{'drafts':>8}")
     worst = 0.0
     for name, unit in CASES.items():

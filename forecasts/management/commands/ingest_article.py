@@ -1,10 +1,12 @@
 import datetime as dt
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from forecasts.dates import require_supported
 from forecasts.management.acting import acting_user, add_as_argument
 from forecasts.services.drafts import IngestError, article_from_bytes, article_ingest, article_size_check
 
@@ -45,6 +47,10 @@ class Command(BaseCommand):
                 raise CommandError(f"--published-at {published_at!r} is not a date (YYYY-MM-DD or ISO 8601)")
             if timezone.is_naive(when):
                 when = timezone.make_aware(when, dt.timezone.utc)
+            try:
+                when = require_supported(when, "--published-at", given=published_at)
+            except ValidationError as exc:
+                raise CommandError(exc.messages[0]) from None
         try:
             report = article_ingest(text=text, title=title, publisher=publisher, url=url, published_at=when, user=user)
         except IngestError as exc:
