@@ -17,4 +17,5 @@ RUN DEBUG=0 SECRET_KEY=build-only-$(python -c 'import secrets; print(secrets.tok
 RUN useradd --create-home hindsight && chown -R hindsight /app
 USER hindsight
 EXPOSE 8000
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Worker class, threads, timeout and why: config/gunicorn.py.
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

@@ -5,12 +5,13 @@ strong SECRET_KEY, or start-up stops with one clear line.
 """
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_duration, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,7 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens: stored as digests, many per user, each expiring and revocable
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "forecasts.network.TrustedProxyMiddleware",
     "forecasts.middleware.RequestSizeLimitMiddleware",
     "forecasts.middleware.UnreadableQueryMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -63,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # 429s for clients and usernames that must wait; failed authentications counted (forecasts/guard.py).
+    "forecasts.guard.HostileClientMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # The audit trail records who made each change made during a request.
@@ -150,6 +154,15 @@ AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
 # A username is locked from one address; another address (the real owner) can still log in.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The client's address from one source (forecasts/network.py): behind a trusted proxy, the real client's.
+AXES_CLIENT_IP_CALLABLE = "forecasts.network.axes_client_address"
+# Doors that check a password (forecasts/guard.py): attempts per address a minute; after so many failures in the
+# window, the address or the username waits 1 s, then 2, 4, … up to AUTH_MAX_WAIT: a 429 with Retry-After.
+PASSWORD_ATTEMPTS_PER_ADDRESS = env_str("PASSWORD_ATTEMPTS_PER_ADDRESS", "20/minute")
+AUTH_FAILURES_PER_ADDRESS = env_int("AUTH_FAILURES_PER_ADDRESS", 20)
+AUTH_FAILURES_PER_USERNAME = env_int("AUTH_FAILURES_PER_USERNAME", 5)
+AUTH_FAILURE_WINDOW = env_int("AUTH_FAILURE_WINDOW", 15 * 60)
+AUTH_MAX_WAIT = env_int("AUTH_MAX_WAIT", 15 * 60)
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
@@ -210,10 +223,22 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 # Resolution checks: a check pending this many days after it was sent is escalated to the admins.
 CHECK_GRACE_DAYS = env_int("CHECK_GRACE_DAYS", 7)
 
+# API tokens (django-rest-knox): `POST /api/v1/auth/token/` gives a new one that expires after API_TOKEN_TTL (a
+# Django duration: "30 00:00:00", "P30D", or a number of days). Logging out revokes it; a password change, by any
+# door, revokes all of the user's tokens (forecasts/services/tokens.py).
+API_TOKEN_TTL = env_duration("API_TOKEN_TTL", dt.timedelta(days=30))
+if API_TOKEN_TTL > dt.timedelta(days=3650):
+    raise ImproperlyConfigured(f"API_TOKEN_TTL={API_TOKEN_TTL} is longer than ten years")
+REST_KNOX = {
+    "AUTH_HEADER_PREFIX": "Token",
+    "TOKEN_TTL": API_TOKEN_TTL,
+    "AUTO_REFRESH": False,  # a token lives API_TOKEN_TTL from when it was made, however much it is used
+}
+
 REST_FRAMEWORK = {
     # Token first, so that a request without credentials gets 401 with a WWW-Authenticate header.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "forecasts.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["forecasts.api.permissions.RolePermission"],
@@ -275,7 +300,18 @@ SPECTACULAR_SETTINGS = {
 
 # HTTPS: on by default in production; HTTPS=0 serves plain HTTP (behind nothing, or a proxy that is not TLS).
 HTTPS = env_bool("HTTPS", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+# The proxies (addresses or CIDRs) whose X-Forwarded-For and X-Forwarded-Proto are believed (forecasts/network.py):
+# the client's address is then the right-most hop that is not one of them. Without any, REMOTE_ADDR is the client.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a CIDR") from None
+if env_bool("BEHIND_PROXY", False) and not TRUSTED_PROXIES:
+    raise ImproperlyConfigured("BEHIND_PROXY is replaced by TRUSTED_PROXIES: list the proxy's addresses or CIDRs")
+# X-Forwarded-Proto counts only from a trusted proxy: forecasts.network.TrustedProxyMiddleware drops it otherwise.
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXIES else None
 SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
@@ -298,9 +334,22 @@ SESSION_COOKIE_HTTPONLY = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 CSV_IMPORT_MAX_BYTES = env_int("CSV_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 
+# Work bounds: no request holds a web worker for more than a few seconds. An article up to INGEST_SYNC_MAX_BYTES
+# is read in the request (201; the reader's measured cost with its drafts written is about 2 s per MB on SQLite and
+# 3.5 s on PostgreSQL, README "Work bounds"); a larger one (up to 1 MB) is a job for a Celery worker (202 and a job
+# to poll). An admin CSV upload above CSV_SYNC_MAX_BYTES (about 1 s per MB on PostgreSQL, 3 s on SQLite) is
+# imported by a job too. The jobs' time limits, in seconds:
+INGEST_SYNC_MAX_BYTES = env_int("INGEST_SYNC_MAX_BYTES", 50_000)
+CSV_SYNC_MAX_BYTES = env_int("CSV_SYNC_MAX_BYTES", 1_000_000)
+INGEST_JOB_TIME_LIMIT = env_int("INGEST_JOB_TIME_LIMIT", 120)
+CSV_JOB_TIME_LIMIT = env_int("CSV_JOB_TIME_LIMIT", 900)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Request log lines name the client by its address from forecasts/network.py (behind a proxy: the client's).
+    "filters": {"client": {"()": "forecasts.network.ClientAddressFilter"}},
+    "formatters": {"default": {"format": "%(levelname)s %(name)s %(client)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client"], "formatter": "default"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

@@ -3,22 +3,28 @@ comes back as a form error (the input kept, nothing written) or, on a list, as a
 
 import io
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
+from forecasts import selectors
+from forecasts.guard import unlock_login
 from forecasts.forms import ArticleForm, CsvImportForm, PredictionForm, ResolutionForm, ServiceModelForm, refusal_messages
 from forecasts.models import (
     Analyst,
     AnalystAlias,
     DraftPrediction,
+    IngestJob,
     Prediction,
     ProbabilityPhrase,
     Question,
@@ -27,7 +33,7 @@ from forecasts.models import (
     Source,
     Topic,
 )
-from forecasts.services import analysts, checks, phrases, predictions, questions, rules
+from forecasts.services import analysts, checks, jobs, phrases, predictions, questions, rules
 from forecasts.services.imports import ImportRejected, forecasts_import
 from forecasts.services.rules import RuleBroken
 
@@ -131,10 +137,12 @@ class SourceAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = ArticleForm(request.POST or None, request.FILES or None)
-        report = form.ingest(user=request.user) if request.method == "POST" else None
-        if report is not None:
-            self.message_user(request, f"{report}. Review them on the drafts page.")
-            return redirect("source-drafts", source_id=report.source.pk)
+        result = form.ingest(user=request.user) if request.method == "POST" else None
+        if isinstance(result, IngestJob):  # above the synchronous budget: a worker reads it; follow its progress
+            return redirect("job-detail", job_id=result.pk)
+        if result is not None:
+            self.message_user(request, f"{result}. Review them on the drafts page.")
+            return redirect("source-drafts", source_id=result.source.pk)
         context = {**self.admin_site.each_context(request), "form": form, "title": "Ingest an article"}
         return TemplateResponse(request, "admin/forecasts/source/ingest.html", context)
 
@@ -396,7 +404,12 @@ class PredictionAdmin(HistoryServiceAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_csv)
-        return [path("import/", view, name="forecasts_prediction_import"), *super().get_urls()]
+        job_view = self.admin_site.admin_view(self.import_job)
+        return [
+            path("import/", view, name="forecasts_prediction_import"),
+            path("import/jobs/<int:job_id>/", job_view, name="forecasts_prediction_import_job"),
+            *super().get_urls(),
+        ]
 
     def import_csv(self, request):
         if not self.has_add_permission(request):
@@ -406,6 +419,11 @@ class PredictionAdmin(HistoryServiceAdmin):
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
             try:
+                if upload.size > settings.CSV_SYNC_MAX_BYTES:
+                    # Too large to import while the request waits: a worker imports it; its page shows the progress.
+                    text = upload.read().decode("utf-8-sig")
+                    job = jobs.csv_job_create(text=text, file_name=upload.name, user=request.user)
+                    return redirect("admin:forecasts_prediction_import_job", job_id=job.pk)
                 text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
                 report = forecasts_import(lines=text, user=request.user)
             except UnicodeDecodeError:
@@ -415,8 +433,23 @@ class PredictionAdmin(HistoryServiceAdmin):
             else:
                 self.message_user(request, f"Imported {upload.name}: {report}.")
                 return redirect("admin:forecasts_prediction_changelist")
-        context = {**self.admin_site.each_context(request), "form": form, "errors": errors, "title": "Import CSV"}
+        context = {
+            **self.admin_site.each_context(request), "form": form, "errors": errors, "title": "Import CSV",
+            "sync_max_mb": f"{settings.CSV_SYNC_MAX_BYTES / 1_000_000:g}",
+        }
         return TemplateResponse(request, "admin/forecasts/prediction/import.html", context)
+
+    def import_job(self, request, job_id: int):
+        """A CSV file being imported by a worker: progress (the page refreshes itself), then the report or the
+        errors. Only its user or an admin sees it."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        job = get_object_or_404(selectors.jobs_visible_to(user=request.user, kind=IngestJob.Kind.CSV), pk=job_id)
+        context = {
+            **self.admin_site.each_context(request), "job": job, "title": f"Importing {job.file_name or 'a CSV file'}",
+            "refresh_seconds": None if job.finished else 2,
+        }
+        return TemplateResponse(request, "admin/forecasts/prediction/import_job.html", context)
 
 
 @admin.register(ProbabilityPhrase)
@@ -512,3 +545,22 @@ class ResolutionCheckAdmin(ServiceAdmin):
             form.instance = checks.check_create(
                 question=obj.question, due_at=obj.due_at, assigned_to=obj.assigned_to, user=request.user
             )
+
+
+User = get_user_model()
+
+
+class UserAdmin(DjangoUserAdmin):
+    actions = ["unlock_logins"]
+
+    @admin.action(description="Unlock login (clear waits after failed logins and lock-outs)")
+    def unlock_logins(self, request, queryset):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        for user in queryset:
+            unlock_login(user.get_username())
+        self.message_user(request, f"Unlocked {queryset.count()} login(s).")
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)

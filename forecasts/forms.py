@@ -7,8 +7,8 @@ from django.utils import timezone
 from django.core.exceptions import ValidationError
 
 from forecasts.dates import require_supported
-from forecasts.models import Analyst, Outcome, Prediction, ProbabilityPhrase, Resolution
-from forecasts.services import drafts
+from forecasts.models import Analyst, IngestJob, Outcome, Prediction, ProbabilityPhrase, Resolution
+from forecasts.services import drafts, jobs
 from forecasts.services.predictions import probability_for
 from forecasts.services.rules import RuleBroken
 
@@ -179,13 +179,14 @@ class ArticleForm(forms.Form):
             raise forms.ValidationError({"text": "Paste the article's text or upload it as a file."})
         return data
 
-    def ingest(self, *, user) -> drafts.IngestReport | None:
-        """Read the article if the form is valid; None (with the reason as a form error) if it cannot be."""
+    def ingest(self, *, user) -> drafts.IngestReport | IngestJob | None:
+        """Read the article if the form is valid: at once within the synchronous budget (the report), else as a job
+        (the job: show its progress); None (with the reason as a form error) if it cannot be read."""
         if not self.is_valid():
             return None
         data = {name: self.cleaned_data[name] for name in ("text", "title", "publisher", "url", "published_at")}
         try:
-            return drafts.article_ingest(**data, user=user)
+            return jobs.article_submit(**data, user=user)
         except drafts.IngestError as exc:
             self.add_error("text", str(exc))
             return None

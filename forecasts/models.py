@@ -475,3 +475,80 @@ class DraftPrediction(models.Model):
     @property
     def flag_list(self) -> list[str]:
         return [line for line in self.flags.splitlines() if line.strip()]
+
+
+class IngestJob(models.Model):
+    """Work too large for a request, done by a Celery worker: an article above the synchronous budget
+    (INGEST_SYNC_MAX_BYTES) or an admin CSV upload above CSV_SYNC_MAX_BYTES. Written only by services/jobs.py."""
+
+    class Kind(models.TextChoices):
+        ARTICLE = "article", "article"
+        CSV = "csv", "CSV file"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        DONE = "done"
+        FAILED = "failed"
+
+    # A running job silent this long past its time limit was lost (a worker killed outright): it reads as failed.
+    LOST_AFTER = dt.timedelta(seconds=30)
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, validators=[MaxValueValidator(100)], help_text="0–100")
+    # The input, kept until the job is done: the article and what was given with it, or the CSV file's text.
+    text = models.TextField(blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    publisher = models.CharField(max_length=200, blank=True)
+    url = models.URLField(max_length=500, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    file_name = models.CharField(max_length=255, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The result: the source an article became, or the CSV import's report; the reason it failed.
+    source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    report = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    time_limit = models.PositiveIntegerField(help_text="Seconds the worker may spend on it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="ingestjob_progress_0_100"),
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "done", "failed"]), name="ingestjob_status_known"
+            ),
+        ]
+        indexes = [models.Index(fields=["created_by", "status"], name="ingestjob_by_user_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} job {self.pk} ({self.status})"
+
+    @property
+    def lost(self) -> bool:
+        """Running past its time limit and more: the worker died without a word (the hard time limit, OOM)."""
+        return (
+            self.status == self.Status.RUNNING
+            and self.started_at is not None
+            and timezone.now() > self.started_at + dt.timedelta(seconds=self.time_limit) + self.LOST_AFTER
+        )
+
+    @property
+    def current_status(self) -> str:
+        return self.Status.FAILED if self.lost else self.status
+
+    @property
+    def current_error(self) -> str:
+        if self.lost:
+            return f"The worker stopped answering: it ran past the {self.time_limit} s time limit. Nothing was saved."
+        return self.error
+
+    @property
+    def finished(self) -> bool:
+        return self.current_status in (self.Status.DONE, self.Status.FAILED)

@@ -26,6 +26,7 @@ from forecasts.models import (
     AnalystBinSums,
     AnalystName,
     AnalystSlugRedirect,
+    IngestJob,
     Outcome,
     Prediction,
     ProbabilityPhrase,
@@ -279,3 +280,18 @@ def phrase_calibration(*, analyst: Analyst | None = None) -> list[PhraseCalibrat
     for entry in report.values():
         entry.overall.finish()
     return sorted(report.values(), key=lambda e: (-e.phrase.probability, e.phrase.phrase))
+
+
+def jobs_visible_to(*, user, kind: str | None = None):
+    """The jobs a user may see: their own; an admin, every one. (A job's input is its user's: others get 404.)"""
+    jobs = IngestJob.objects.select_related("source").defer("text")
+    if kind:
+        jobs = jobs.filter(kind=kind)
+    return jobs if user.is_superuser else jobs.filter(created_by_id=user.pk)
+
+
+def jobs_unfinished(*, user, kind: str):
+    """A user's own jobs still queued or running (the drafts page shows their progress), newest first."""
+    return jobs_visible_to(user=user, kind=kind).filter(
+        created_by_id=user.pk, status__in=[IngestJob.Status.QUEUED, IngestJob.Status.RUNNING]
+    )[:10]

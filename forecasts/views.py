@@ -27,9 +27,11 @@ from forecasts.forms import (
     UnresolveForm,
     add_refusal,
 )
-from forecasts.services import checks, drafts, questions
+from forecasts.services import checks, drafts, questions, tokens
 from forecasts.services.rules import Conflict, RuleBroken, StaleVersion
-from forecasts.models import Analyst, DraftPrediction, Prediction, Question, Resolution, ResolutionCheck, Source
+from forecasts.models import (
+    Analyst, DraftPrediction, IngestJob, Prediction, Question, Resolution, ResolutionCheck, Source,
+)
 from forecasts.text import quote_context, quote_spans
 
 VIEW = "forecasts.view_question"
@@ -327,10 +329,12 @@ def draft_sources(request):
         if not request.user.has_perm("forecasts.add_source"):
             raise PermissionDenied
         form = ArticleForm(request.POST, request.FILES)
-        report = form.ingest(user=request.user)
-        if report is not None:
-            messages.info(request, f"Read: {report}.")
-            return redirect("source-drafts", source_id=report.source.pk)
+        result = form.ingest(user=request.user)
+        if isinstance(result, IngestJob):  # above the synchronous budget: a worker reads it; follow its progress
+            return redirect("job-detail", job_id=result.pk)
+        if result is not None:
+            messages.info(request, f"Read: {result}.")
+            return redirect("source-drafts", source_id=result.source.pk)
     sources = (
         Source.objects.annotate(
             pending=Count("drafts", filter=Q(drafts__status="pending")), drafted=Count("drafts")
@@ -338,8 +342,17 @@ def draft_sources(request):
         .filter(drafted__gt=0)
         .order_by("-pending", "-created_at")
     )
-    return render(request, "forecasts/draft_sources.html", {"form": form, "sources": sources},
+    reading = selectors.jobs_unfinished(user=request.user, kind=IngestJob.Kind.ARTICLE)
+    return render(request, "forecasts/draft_sources.html", {"form": form, "sources": sources, "reading": reading},
                   status=400 if form.errors else 200)
+
+
+@_reader
+def job_detail(request, job_id: int):
+    """An article being read by a worker: its progress, refreshed by the page itself (no script) until it is done,
+    then a link to its drafts. Only its user or an admin sees it (anyone else: 404)."""
+    job = get_object_or_404(selectors.jobs_visible_to(user=request.user, kind=IngestJob.Kind.ARTICLE), pk=job_id)
+    return render(request, "forecasts/job_detail.html", {"job": job, "refresh_seconds": None if job.finished else 2})
 
 
 def _draft_page(request, source_id: int, *, forms_by_id=None, status=200):
@@ -420,3 +433,22 @@ def phrase_calibration(request):
         "forecasts/phrase_calibration.html",
         {"entries": entries, "analyst": analyst, "chart": mark_safe(charts.phrase_svg(entries, title=title))},
     )
+
+
+# --- API tokens -----------------------------------------------------------------------------------------------
+
+
+@login_required
+def token_list(request):
+    """Your API tokens that still work, each with a Revoke button (POST /api/v1/auth/token/ makes one)."""
+    page = Paginator(tokens.tokens_of(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "registration/tokens.html", {"page": page})
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_key: str):
+    if not tokens.token_revoke(user=request.user, token_key=token_key):
+        raise Http404("You have no token with this key.")
+    messages.success(request, f"Revoked the token {token_key}…; a client that sends it now gets 401.")
+    return redirect("token-list")

@@ -53,7 +53,7 @@ def seeded(db):
 @pytest.fixture
 def api():
     """api(role) → an APIClient authenticated by token as a new user of that role (None: anonymous)."""
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
     from rest_framework.test import APIClient
 
     from tests.factories import admin_user, analyst_user, reader_user
@@ -64,7 +64,7 @@ def api():
         client = APIClient()
         if role is not None:
             user = makers[role]()
-            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user)[1]}")
             client.user = user
         return client
 

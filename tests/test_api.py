@@ -31,8 +31,9 @@ def test_token_for_username_and_password(client, db):
     reader_user(username="consumer")
     response = client.post(f"{API}auth/token/", {"username": "consumer", "password": "pass-word-123"})
     assert response.status_code == 200
+    assert response.json().keys() == {"token", "expiry"}
     token = response.json()["token"]
-    assert len(token) == 40
+    assert len(token) == 64  # knox: 32 random bytes, hex
 
     listing = client.get(f"{API}analysts/", HTTP_AUTHORIZATION=f"Token {token}")
     assert listing.status_code == 200
@@ -509,6 +510,9 @@ def test_schema_and_docs(api, db):
     paths = schema.json()["paths"]
     for path in [
         "/api/v1/auth/token/",
+        "/api/v1/auth/logout/",
+        "/api/v1/auth/tokens/",
+        "/api/v1/auth/tokens/{token_key}/",
         "/api/v1/analysts/",
         "/api/v1/analysts/{slug}/",
         "/api/v1/analysts/{slug}/calibration/",

@@ -296,7 +296,7 @@ def test_plain_users_are_not_assigned(frozen):
 def test_the_sweep_reassigns_checks_of_a_user_who_is_no_longer_an_analyst(seeded, frozen, how):
     from django.contrib.auth.models import Group
 
-    ann, bob = analyst_user(username="ann"), analyst_user(username="bob")
+    ann, _bob = analyst_user(username="ann"), analyst_user(username="bob")
     checks.checks_sweep()
     anns = list(ResolutionCheck.objects.filter(assigned_to=ann).values_list("pk", flat=True))
     assert anns

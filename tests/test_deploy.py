@@ -14,6 +14,7 @@ ROOT = Path(settings.BASE_DIR)
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 APP_SERVICES = ["web", "worker", "beat"]
 SETTINGS_SOURCE = (ROOT / "config" / "settings.py").read_text()
+GUNICORN_CONFIG = "config/gunicorn.py"
 
 
 def _command(service: str) -> list[str]:
@@ -50,7 +51,8 @@ def test_every_command_a_service_runs_exists(service):
         if program[:2] == ["python", "manage.py"]:
             assert program[2] in get_commands(), program
         elif program[0] == "gunicorn":
-            module, attribute = program[1].split(":")
+            assert program[1:3] == ["-c", GUNICORN_CONFIG], "gunicorn runs with config/gunicorn.py"
+            module, attribute = program[3].split(":")
             assert callable(getattr(importlib.import_module(module), attribute))
         elif program[0] == "celery":
             app = importlib.import_module(program[program.index("-A") + 1]).celery_app
@@ -73,5 +75,48 @@ def test_dockerfile_runs_gunicorn_on_the_wsgi_app_and_installs_pinned_versions()
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "FROM python:3.11" in dockerfile
     assert "-c requirements/constraints.txt" in dockerfile
-    assert '"gunicorn", "config.wsgi:application"' in dockerfile
+    assert 'CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]' in dockerfile
     assert "collectstatic" in dockerfile
+
+
+def _gunicorn_config(monkeypatch, **environment) -> "gunicorn.config.Config":
+    """The settings gunicorn itself loads from config/gunicorn.py, as `gunicorn -c config/gunicorn.py APP` would."""
+    from gunicorn.app.wsgiapp import WSGIApplication
+
+    for name in ("GUNICORN_BIND", "GUNICORN_WORKERS", "GUNICORN_THREADS", "GUNICORN_TIMEOUT", "GUNICORN_CMD_ARGS"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr("sys.argv", ["gunicorn", "-c", GUNICORN_CONFIG, "config.wsgi:application"])
+    return WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]", prog="gunicorn").cfg
+
+
+def test_the_gunicorn_config_loads_and_sets_its_bounds_on_purpose(monkeypatch):
+    cfg = _gunicorn_config(monkeypatch)
+    # A streaming-capable worker class: the export's long response is not cut by the worker timeout.
+    assert cfg.worker_class_str == "gthread"
+    assert cfg.threads >= 2 and cfg.workers >= 2
+    # Above the synchronous work of any request, below a proxy's usual 60 s; set on purpose, not left to default.
+    assert 10 <= cfg.timeout <= 60 and cfg.graceful_timeout <= 60
+    assert settings.INGEST_SYNC_MAX_BYTES <= 100_000 and settings.CSV_SYNC_MAX_BYTES <= 5_000_000
+    assert cfg.bind == ["0.0.0.0:8000"]
+    source = (ROOT / GUNICORN_CONFIG).read_text()
+    assert "timeout = " in source and "gthread" in source
+
+
+def test_the_gunicorn_config_reads_the_environment(monkeypatch):
+    cfg = _gunicorn_config(
+        monkeypatch, GUNICORN_BIND="127.0.0.1:8123", GUNICORN_WORKERS="2", GUNICORN_THREADS="8", GUNICORN_TIMEOUT="20"
+    )
+    assert (cfg.bind, cfg.workers, cfg.threads, cfg.timeout) == (["127.0.0.1:8123"], 2, 8, 20)
+
+
+def test_every_name_in_the_gunicorn_config_is_a_gunicorn_setting():
+    from gunicorn.config import Config
+
+    namespace = {"__file__": str(ROOT / GUNICORN_CONFIG), "__name__": "__config__"}
+    exec(compile((ROOT / GUNICORN_CONFIG).read_text(), GUNICORN_CONFIG, "exec"), namespace)
+    names = {name for name, value in namespace.items()
+             if not name.startswith("_") and not callable(value) and not isinstance(value, type(importlib))}
+    assert names and names <= set(Config().settings), names - set(Config().settings)  # a typo would be ignored

@@ -17,7 +17,15 @@ def ids(seeded):
     question = Question.objects.get(key="nk-elite-pushback")
     check = ResolutionCheck.objects.create(question=question, due_at=question.resolve_by)
     prediction = question.predictions.get()
-    return {"q": question.pk, "check": check.pk, "source": prediction.source_id, "p": prediction.pk}
+    # Jobs of someone else (none of the roles below): only an admin sees them; anyone else gets 404.
+    from forecasts.services import jobs
+    from tests.factories import analyst_user
+
+    owner = analyst_user(username="job-owner")
+    article = jobs.article_job_create(text="x " * 30_000, user=owner)
+    csv = jobs.csv_job_create(text="analyst,question,probability,made_at,resolve_by,outcome\n", user=owner)
+    return {"q": question.pk, "check": check.pk, "source": prediction.source_id, "p": prediction.pk,
+            "job": article.pk, "csv_job": csv.pk}
 
 
 def _bodies(ids):
@@ -63,11 +71,16 @@ MATRIX = [
     ("get", "sources/", None, (401, 200, 200, 200)),
     ("get", "sources/{source}/", None, (401, 200, 200, 200)),
     ("post", "sources/", None, (401, 403, 400, 400)),  # no text: 400 for those allowed to ingest
+    ("get", "ingest-jobs/{job}/", None, (401, 404, 404, 200)),  # someone else's job: only an admin sees it
+    ("delete", "ingest-jobs/{job}/", None, (401, 405, 405, 405)),
     ("get", "phrases/calibration/", None, (401, 200, 200, 200)),
     ("get", "checks/", None, (401, 200, 200, 200)),
     ("post", "checks/", "check", (401, 403, 201, 201)),
     ("get", "checks/{check}/", None, (401, 200, 200, 200)),
     ("post", "checks/{check}/snooze/", "snooze", (401, 403, 200, 200)),
+    ("get", "auth/tokens/", None, (401, 200, 200, 200)),  # your own tokens: every signed-in user, any role
+    ("delete", "auth/tokens/0123456789abcde/", None, (401, 404, 404, 404)),  # not one of yours
+    ("post", "auth/logout/", None, (401, 204, 204, 204)),
     ("get", "schema/", None, (200, 200, 200, 200)),  # the contract is public; the data is not
     ("get", "docs/", None, (200, 200, 200, 200)),
 ]
@@ -92,12 +105,12 @@ def test_token_endpoint_is_open_to_anonymous(api, db):
 
 
 def test_user_without_a_role_can_read_nothing(api, db):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from tests.factories import UserFactory
 
     client = api()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=UserFactory()).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(UserFactory())[1]}")
     assert client.get(f"{API}analysts/").status_code == 403
 
 
@@ -131,10 +144,14 @@ PAGE_MATRIX = [
     ("get", "/sources/{source}/", None, (302, 200, 200, 200)),
     ("get", "/sources/{source}/drafts/", None, (302, 200, 200, 200)),
     ("get", "/drafts/", None, (302, 200, 200, 200)),
+    ("get", "/drafts/jobs/{job}/", None, (302, 404, 404, 200)),
+    ("get", "/admin/forecasts/prediction/import/jobs/{csv_job}/", None, (302, 302, 404, 200)),
     ("post", "/drafts/", None, (302, 403, 400, 400)),  # an empty article: a form error for those who may ingest
     ("get", "/phrases/", None, (302, 200, 200, 200)),
     ("get", "/admin/forecasts/source/ingest/", None, (302, 302, 200, 200)),
     ("get", "/accounts/password/", None, (302, 200, 200, 200)),
+    ("get", "/accounts/tokens/", None, (302, 200, 200, 200)),
+    ("post", "/accounts/tokens/0123456789abcde/revoke/", None, (302, 404, 404, 404)),
     ("get", "/accounts/login/", None, (200, 302, 302, 302)),
     ("get", "/admin/", None, (302, 302, 200, 200)),
     ("get", "/admin/forecasts/question/", None, (302, 302, 200, 200)),

@@ -107,10 +107,10 @@ def in_house(db):
 
 
 def _client_for(api, user):
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     client = api()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {AuthToken.objects.create(user)[1]}")
     return client
 
 

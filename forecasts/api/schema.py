@@ -5,7 +5,7 @@ ERRORS = {
     "401": "No or invalid credentials.",
     "403": "Your role may not do this.",
     "404": "No such object (or page).",
-    "405": "No such operation on this path (nothing is deleted through the API).",
+    "405": "No such operation on this path (no data is deleted through the API; you may revoke your own tokens).",
     "409": "A lost race: the version you sent is stale, or the object's state forbids the change.",
     "413": "The request body is too large.",
     "415": "The body's content type is not JSON, form data or multipart.",
@@ -65,6 +65,7 @@ LINKS = {
     ("checks_create", "201"): _follow_id("checks", "$response.body#/id"),
     ("checks_list", "200"): _follow_id("checks", "$response.body#/results/0/id"),
     ("sources_create", "201"): _follow_id("sources", "$response.body#/source/id"),
+    ("sources_create", "202"): {"ingest_jobs_retrieve": _link("ingest_jobs_retrieve", id="$response.body#/id")},
     ("sources_list", "200"): _follow_id("sources", "$response.body#/results/0/id"),
     ("analysts_list", "200"): {
         "analysts_retrieve": _link("analysts_retrieve", slug="$response.body#/results/0/slug"),

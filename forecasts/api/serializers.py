@@ -1,11 +1,12 @@
 import datetime as dt
 
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from forecasts import scoring
@@ -14,6 +15,7 @@ from forecasts.selectors import LEADERBOARD_ORDERINGS
 from forecasts.models import (
     Analyst,
     DraftPrediction,
+    IngestJob,
     Outcome,
     Prediction,
     ProbabilityPhrase,
@@ -273,12 +275,33 @@ class LeaderboardRowSerializer(serializers.Serializer):
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"})
+    """A username and password; valid when they log in (the same check, lock-out included, as the pages)."""
+
+    username = serializers.CharField(write_only=True)
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False, write_only=True)
+
+    def validate(self, attrs):
+        user = authenticate(request=self.context.get("request"), username=attrs["username"], password=attrs["password"])
+        if user is None:
+            raise serializers.ValidationError("Unable to log in with provided credentials.", code="authorization")
+        return {**attrs, "user": user}
 
 
 class TokenResponseSerializer(serializers.Serializer):
-    token = serializers.CharField()
+    token = serializers.CharField(help_text="Send it as `Authorization: Token …`. Shown once: only a digest is kept.")
+    expiry = serializers.DateTimeField(help_text="When the token stops working (API_TOKEN_TTL after it was made).")
+
+
+class ApiTokenSerializer(serializers.Serializer):
+    """One of your tokens, named by its first characters (the token itself is never shown again)."""
+
+    token_key = serializers.CharField(help_text="The token's first characters: enough to name it, not to use it.")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True, help_text="When it stops working.")
+    current = serializers.SerializerMethodField(help_text="Whether this request was sent with this token.")
+
+    def get_current(self, token) -> bool:
+        return getattr(getattr(self.context.get("request"), "auth", None), "digest", None) == token.digest
 
 
 class PhraseOutcomesSerializer(serializers.Serializer):
@@ -329,7 +352,11 @@ class SourceIngestSerializer(serializers.Serializer):
     publisher = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     published_at = SupportedDateTimeField(required=False, allow_null=True, default=None)
-    text = serializers.CharField(trim_whitespace=False, help_text="The article's text, as copied (1 MB at most).")
+    text = serializers.CharField(
+        trim_whitespace=False,
+        help_text="The article's text, as copied (1 MB at most). Up to INGEST_SYNC_MAX_BYTES (50 KB) it is read at once "
+        "(201); above, a job reads it (202).",
+    )
 
 
 class DraftPredictionSerializer(serializers.ModelSerializer):
@@ -348,3 +375,29 @@ class DraftPredictionSerializer(serializers.ModelSerializer):
 class SourceIngestResponseSerializer(serializers.Serializer):
     source = SourceSerializer()
     drafts = DraftPredictionSerializer(many=True)
+
+
+class IngestJobSerializer(serializers.ModelSerializer):
+    """An article being read by a worker: poll it until `status` is done (then `source` and `drafts` are the ingest's
+    result, as POST sources/ gives them with 201) or failed (then `error` says why)."""
+
+    status = serializers.ChoiceField(
+        source="current_status", choices=IngestJob.Status.choices, read_only=True,
+        help_text="queued, running, done or failed.",
+    )
+    progress = serializers.IntegerField(read_only=True, min_value=0, max_value=100, help_text="Per cent done, 0–100.")
+    error = serializers.CharField(source="current_error", read_only=True, help_text="Why it failed; empty otherwise.")
+    source = SourceSerializer(read_only=True, allow_null=True, help_text="When done: the source the article became.")
+    drafts = serializers.SerializerMethodField(help_text="When done: its draft predictions; empty before.")
+
+    class Meta:
+        model = IngestJob
+        fields = ["id", "status", "progress", "error", "source", "drafts", "created_at", "started_at", "finished_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(DraftPredictionSerializer(many=True))
+    def get_drafts(self, job) -> list:
+        if job.current_status != IngestJob.Status.DONE or job.source is None:
+            return []
+        drafts = job.source.drafts.select_related("analyst", "phrase")
+        return DraftPredictionSerializer(drafts, many=True).data

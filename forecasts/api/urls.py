@@ -9,11 +9,15 @@ router.register("analysts", views.AnalystViewSet, basename="analyst")
 router.register("questions", views.QuestionViewSet, basename="question")
 router.register("predictions", views.PredictionViewSet, basename="prediction")
 router.register("sources", views.SourceViewSet, basename="source")
+router.register("ingest-jobs", views.IngestJobViewSet, basename="ingest-job")
 router.register("checks", views.ResolutionCheckViewSet, basename="check")
 
 app_name = "api"
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="token"),
+    path("auth/logout/", views.LogoutView.as_view(), name="logout"),
+    path("auth/tokens/", views.TokenListView.as_view(), name="token-list"),
+    path("auth/tokens/<slug:token_key>/", views.TokenRevokeView.as_view(), name="token-revoke"),
     path("calibration/", views.LeaderboardView.as_view(), name="leaderboard"),
     path("phrases/calibration/", views.PhraseCalibrationView.as_view(), name="phrase-calibration"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

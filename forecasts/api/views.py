@@ -5,20 +5,25 @@ from django.db import DataError
 from django.db.models import Count, Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import filters, generics, mixins, status, viewsets
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from forecasts import exports, selectors
 from forecasts.api import serializers as s
+from forecasts.api.authentication import TokenAuthentication
 from forecasts.filters import CheckFilter, PredictionFilter, QuestionFilter
 from forecasts.views import analyst_at
-from forecasts.models import Analyst, Prediction, Question, Resolution, ResolutionCheck, Source
-from forecasts.services import checks, drafts, predictions, questions
+from forecasts.models import Analyst, IngestJob, Prediction, Question, Resolution, ResolutionCheck, Source
+from forecasts.services import checks, drafts, jobs, predictions, questions, tokens
 from forecasts.services.rules import Conflict, NotAllowed, StaleVersion
 
 
@@ -45,12 +50,56 @@ def _validated_query(serializer_class, request) -> dict:
     return query.validated_data
 
 
-class ObtainTokenView(ObtainAuthToken):
-    """Trade a username and password for an API token."""
+class ObtainTokenView(APIView):
+    """Trade a username and password for a new API token, which expires after API_TOKEN_TTL (default 30 days)."""
+
+    # As DRF's ObtainAuthToken, which this view replaced: open to anyone, answers JSON, no throttle classes of its
+    # own (forecasts/guard.py limits the doors that check a password).
+    throttle_classes = ()
+    permission_classes = ()
+    renderer_classes = (JSONRenderer,)
 
     @extend_schema(request=s.TokenRequestSerializer, responses={200: s.TokenResponseSerializer}, auth=[])
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        serializer = s.TokenRequestSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, secret = tokens.token_create(user=serializer.validated_data["user"])
+        return Response(s.TokenResponseSerializer({"token": secret, "expiry": token.expiry}).data)
+
+
+class LogoutView(APIView):
+    """Revoke the token this request is sent with (a session logs out at /api-auth/logout/)."""
+
+    authentication_classes = [TokenAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None}, operation_id="auth_logout",
+                   summary="Log out: revoke the token in this request's Authorization header")
+    def post(self, request, *args, **kwargs):
+        tokens.token_logout(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema_view(get=extend_schema(operation_id="auth_tokens_list",
+                                      summary="Your tokens that still work, newest first (`current`: this request's)"))
+class TokenListView(generics.ListAPIView):
+    serializer_class = s.ApiTokenSerializer
+    permission_classes = [IsAuthenticated]
+    filter_backends = []
+
+    def get_queryset(self):
+        return tokens.tokens_of(self.request.user)
+
+
+class TokenRevokeView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None}, operation_id="auth_tokens_revoke",
+                   summary="Revoke one of your tokens, named by its token_key (someone else's: 404)")
+    def delete(self, request, token_key: str, *args, **kwargs):
+        if not tokens.token_revoke(user=request.user, token_key=token_key):
+            raise NotFound("You have no token with this key.")
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AnalystViewSet(viewsets.ReadOnlyModelViewSet):
@@ -245,18 +294,62 @@ class SourceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
     @extend_schema(
         request=s.SourceIngestSerializer,
-        responses={201: s.SourceIngestResponseSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Location", OpenApiTypes.STR, location=OpenApiParameter.HEADER, response=[202],
+                description="The job to poll: /api/v1/ingest-jobs/{id}/",
+            )
+        ],
+        responses={
+            201: OpenApiResponse(
+                s.SourceIngestResponseSerializer,
+                description="Read at once (the text is within INGEST_SYNC_MAX_BYTES, 50 KB): the source and its drafts.",
+            ),
+            202: OpenApiResponse(
+                s.IngestJobSerializer,
+                description="Larger (up to 1 MB): queued for a worker. Poll the job at Location until its status is "
+                "done (then it holds the source and drafts) or failed.",
+            ),
+            503: OpenApiResponse(
+                OpenApiTypes.OBJECT, description="The job could not be queued (the task queue is down): {\"detail\": …}; "
+                "try again after Retry-After seconds.",
+            ),
+        },
         summary="Ingest an article: keep it as a source and propose draft predictions for review",
+        description="One contract for every size: an article that cannot be read (empty, over 1 MB, NUL characters, "
+        "a published_at outside 1900–2200, a URL that names another text) is a 400 at once. Within the synchronous "
+        "budget the answer is 201 with the source and drafts; above it, 202 with the job and its Location.",
     )
     def create(self, request, *args, **kwargs):
         body = s.SourceIngestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:
-            report = drafts.article_ingest(**body.validated_data, user=request.user)
+            result = jobs.article_submit(**body.validated_data, user=request.user)
         except drafts.IngestError as exc:
             return Response({"text": [str(exc)]}, status=status.HTTP_400_BAD_REQUEST)
-        payload = {"source": report.source, "drafts": report.drafts}
-        return Response(s.SourceIngestResponseSerializer(payload).data, status=status.HTTP_201_CREATED)
+        if isinstance(result, drafts.IngestReport):
+            payload = {"source": result.source, "drafts": result.drafts}
+            return Response(s.SourceIngestResponseSerializer(payload).data, status=status.HTTP_201_CREATED)
+        if result.status == IngestJob.Status.FAILED:
+            return Response({"detail": result.error}, status=status.HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": "60"})
+        location = reverse("api:ingest-job-detail", args=[result.pk])
+        return Response(s.IngestJobSerializer(result).data, status=status.HTTP_202_ACCEPTED, headers={"Location": location})
+
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="An article being read by a worker: status, progress and, when done, the source and its drafts",
+        description="Only the user who posted the article, or an admin, sees the job; anyone else gets 404.",
+    )
+)
+class IngestJobViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = s.IngestJobSerializer
+    read_permission = "forecasts.view_source"
+    filter_backends = []
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.jobs_visible_to(user=self.request.user, kind=IngestJob.Kind.ARTICLE)
 
 
 class PhraseCalibrationView(generics.GenericAPIView):

@@ -93,19 +93,12 @@ def _suggested_question(candidate: Candidate, resolve_by: dt.datetime) -> tuple[
     return title, criteria
 
 
-def article_ingest(
-    *,
-    text: str,
-    title: str = "",
-    publisher: str = "",
-    url: str = "",
-    published_at: dt.datetime | None = None,
-    user,
-) -> IngestReport:
-    """Keep the article as a Source and propose a draft prediction for each forward-looking attributed statement.
+def article_check(*, text: str, published_at: dt.datetime | None = None, url: str = "") -> dt.datetime | None:
+    """Refuse an article that cannot be read (IngestError, or ValidationError naming published_at) before any work:
+    every door checks this at once, also before queuing a job. Returns published_at as stored.
 
-    Ingesting the same article (same URL, or without one the same text) again proposes nothing new.
-    """
+    With a URL, a source that already holds another text under it is refused here too (the one-URL-one-document
+    rule; article_ingest checks it again under a lock)."""
     if not text or not text.strip():
         raise IngestError("The article is empty: paste or upload its text.")
     article_size_check(len(text.encode("utf-8")))
@@ -115,7 +108,39 @@ def article_ingest(
         published_at = require_supported(published_at, "published_at")
     except ValidationError as exc:
         raise ValidationError({"published_at": exc.messages}) from None
+    if url:
+        known = Source.objects.filter(url=url).exclude(text="").exclude(raw_text=text).first()
+        if known is not None and known.text != normalize_text(text):
+            raise IngestError(_url_taken(known))
+    return published_at
+
+
+def _url_taken(source: Source) -> str:
+    return (
+        f"Source {source.pk} has this URL with another text; one URL is one document. "
+        "Ingest the new text without the URL, or correct the source in the admin."
+    )
+
+
+def article_ingest(
+    *,
+    text: str,
+    title: str = "",
+    publisher: str = "",
+    url: str = "",
+    published_at: dt.datetime | None = None,
+    user,
+    progress=None,
+) -> IngestReport:
+    """Keep the article as a Source and propose a draft prediction for each forward-looking attributed statement.
+
+    Ingesting the same article (same URL, or without one the same text) again proposes nothing new. `progress`,
+    if given, is called with the share of the work done (0 to 1) as it goes (a job reports it).
+    """
+    published_at = article_check(text=text, published_at=published_at)
+    step = progress or (lambda done: None)
     normalized = normalize_text(text)
+    step(0.1)
     title = (title or normalized.strip().split("\n", 1)[0])[:300]
     made_at = published_at or timezone.now()
     phrases = list(ProbabilityPhrase.objects.all())
@@ -133,10 +158,7 @@ def article_ingest(
                 source.raw_text, source.text = text, normalized
                 source.save(update_fields=["raw_text", "text"])
             elif source.text != normalized:
-                raise IngestError(
-                    f"Source {source.pk} has this URL with another text; one URL is one document. "
-                    "Ingest the new text without the URL, or correct the source in the admin."
-                )
+                raise IngestError(_url_taken(source))
         else:
             # No URL: the same text is the same document, whatever title it was given.
             source = Source.objects.filter(text=normalized).order_by("pk").first() or Source.objects.create(
@@ -146,7 +168,10 @@ def article_ingest(
         # Claims of this article tracked already (curated seeds, earlier reviews) are recognised, not proposed again.
         tracked = {p.quote: p for p in source.predictions.select_related("analyst")}
         analysts: dict[str, Analyst | None] = {}  # one look-up per speaker, not per statement
-        for candidate in find_candidates(source.text, publisher=source.publisher or publisher):
+        candidates = find_candidates(source.text, publisher=source.publisher or publisher)
+        step(0.3)
+        for done, candidate in enumerate(candidates, start=1):
+            step(0.3 + 0.7 * done / len(candidates))
             if candidate.speaker and candidate.speaker not in analysts:
                 analysts[candidate.speaker] = selectors.analyst_by_name(name=candidate.speaker)
             draft, created = _draft_for(

@@ -256,8 +256,21 @@ def _rules_refusals(rows: list[_Row], *, analysts: dict[str, Analyst], judged_ke
     return errors
 
 
-def forecasts_import(*, lines: Iterable[str], user) -> ImportReport:
-    """Import forecasts from CSV text lines; raises ImportRejected (nothing written) on any bad row."""
+def csv_header_check(text: str) -> None:
+    """Refuse at once a file whose header row is not the import's (ImportRejected): checked before a large file is
+    queued as a job, so that a wrong file is not read in the background only to be refused."""
+    header = text.lstrip("\ufeff").splitlines()[:1]
+    _, errors = _parse_rows(header)
+    if errors:
+        raise ImportRejected(errors)
+
+
+def forecasts_import(*, lines: Iterable[str], user, progress=None) -> ImportReport:
+    """Import forecasts from CSV text lines; raises ImportRejected (nothing written) on any bad row.
+
+    `progress`, if given, is called with the share of the writing done (0 to 1) at each stage (a job reports it).
+    """
+    step = progress or (lambda done: None)
     rows, errors = _parse_rows(lines)
     errors += _check_outcomes_agree(rows)
     if errors:
@@ -305,6 +318,7 @@ def forecasts_import(*, lines: Iterable[str], user) -> ImportReport:
         Source.objects.bulk_create(new_sources, batch_size=bulk.BATCH)
         sources.update({s.url: s for chunk in bulk.chunks([s.url for s in new_sources]) for s in Source.objects.filter(url__in=chunk)})
         report.created["sources"] = len(new_sources)
+        step(0.2)
 
         first_row = {}
         for row in rows:
@@ -329,6 +343,7 @@ def forecasts_import(*, lines: Iterable[str], user) -> ImportReport:
         )
         questions.update((key, (pk, "")) for key, pk in zip(new_keys, new_ids, strict=True))
         report.created["questions"] = len(new_keys)
+        step(0.4)
 
         new_predictions = []
         for row in fresh:
@@ -353,6 +368,7 @@ def forecasts_import(*, lines: Iterable[str], user) -> ImportReport:
             )
         bulk.insert(Prediction, new_predictions, user=recorded, reason=IMPORT_REASON)
         report.created["predictions"] = len(new_predictions)
+        step(0.8)
         # Forecasts added to questions judged before (an admin's backfill) move the stored scores too.
         scores.scores_follow_analysts(
             analyst_ids={p["analyst_id"] for p in new_predictions if p["question_id"] in set(old_question_ids)}

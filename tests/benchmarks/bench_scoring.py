@@ -154,7 +154,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.test import Client
     from django.test.utils import setup_test_environment
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     from forecasts.models import Prediction, Question
     from forecasts.services.imports import forecasts_import
@@ -172,7 +172,7 @@ def main() -> None:
     refresh_s = time.perf_counter() - started
     setup_test_environment()  # lets the test client run against this database
     client = Client()
-    token = Token.objects.create(user=reader_user(username="bench")).key
+    token = AuthToken.objects.create(reader_user(username="bench"))[1]
     headers = {"HTTP_AUTHORIZATION": f"Token {token}"}
 
     def api_leaderboard():

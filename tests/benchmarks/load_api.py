@@ -41,7 +41,7 @@ from django.utils import timezone
 from forecasts.models import Analyst, Question, Prediction
 from forecasts.services.seeds import seeds_load
 from pathlib import Path
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from tests.factories import reader_user
 call_command("migrate", verbosity=0)
 seeds_load(directory=Path("seeds"))
@@ -54,7 +54,7 @@ a = list(Analyst.objects.filter(slug__startswith="load-").values_list("id", flat
 q = list(Question.objects.filter(key__startswith="load-").values_list("id", flat=True))
 Prediction.objects.bulk_create([Prediction(analyst_id=rng.choice(a), question_id=rng.choice(q), probability=rng.random(),
     basis="stated", made_at=now) for _ in range({predictions})], batch_size=5000)
-print(Token.objects.create(user=reader_user(username="load")).key)
+print(AuthToken.objects.create(reader_user(username="load"))[1])
 """
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return result.stdout.strip().splitlines()[-1]
@@ -106,6 +106,57 @@ def hammer(port: int, path: str, token: str, seconds: float, clients: int, max_r
     }
 
 
+def abuse(port: int, token: str, seconds: float, clients: int, attackers: int) -> dict:
+    """Normal clients read the leaderboard while attackers send bad tokens and guess passwords at the token
+    endpoint, each side from addresses of its own (X-Forwarded-For, believed from the trusted proxy 127.0.0.1).
+    Returns the normal clients' latency and the share of attackers' requests answered 429."""
+    lock, deadline = threading.Lock(), time.monotonic() + seconds
+    normal, attacks = [], []
+
+    def normal_client(n: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            conn.request("GET", "/api/v1/calibration/?page_size=20",
+                         headers={"Authorization": f"Token {token}", "X-Forwarded-For": f"203.0.113.{n + 1}"})
+            response = conn.getresponse()
+            response.read()
+            with lock:
+                normal.append((time.perf_counter() - started, response.status))
+
+    def attacker(n: int):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        i = 0
+        while time.monotonic() < deadline:
+            i += 1
+            address = {"X-Forwarded-For": f"198.51.100.{n + 1}"}
+            if i % 2:
+                conn.request("GET", "/api/v1/questions/", headers={"Authorization": f"Token guess{i}", **address})
+            else:
+                body = json.dumps({"username": "admin", "password": f"guess{i}"})  # guessing one account
+                conn.request("POST", "/api/v1/auth/token/", body=body,
+                             headers={"Content-Type": "application/json", **address})
+            response = conn.getresponse()
+            response.read()
+            with lock:
+                attacks.append(response.status)
+
+    threads = [threading.Thread(target=normal_client, args=(n,)) for n in range(clients)]
+    threads += [threading.Thread(target=attacker, args=(n,)) for n in range(attackers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies = sorted(elapsed for elapsed, _ in normal)
+    return {
+        "normal_requests": len(normal),
+        "normal_p99_ms": 1000 * latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan"),
+        "normal_errors": sum(status != 200 for _, status in normal),
+        "attacker_requests": len(attacks),
+        "attacker_429_share": sum(status == 429 for status in attacks) / len(attacks) if attacks else float("nan"),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=10)
@@ -114,6 +165,7 @@ def main() -> None:
     parser.add_argument("--predictions", type=int, default=20_000)
     parser.add_argument("--max-requests", type=int, default=50_000)
     parser.add_argument("--database-url")
+    parser.add_argument("--attackers", type=int, default=4, help="threads of the abuse run (0: none)")
     args = parser.parse_args()
 
     scratch = tempfile.mkdtemp()
@@ -127,6 +179,8 @@ def main() -> None:
         "ALLOWED_HOSTS": "127.0.0.1",
         "HTTPS": "0",
         "API_THROTTLE_USER": "1000000/minute",
+        # The abuse run's two sides come from addresses of their own, through a "proxy" on loopback.
+        "TRUSTED_PROXIES": "127.0.0.1",
         "CELERY_BROKER_DIR": f"{scratch}/broker",
     }
     env.pop("REDIS_URL", None)
@@ -161,6 +215,15 @@ def main() -> None:
                   f"{r['rps'] / baseline:>12.2f}")
         summary = {name: {k: round(v, 2) for k, v in r.items()} for name, r in results.items()}
         print("RESULT " + json.dumps(summary))
+        if args.attackers:
+            quiet = results["leaderboard"]["p99_ms"]
+            run = abuse(port, token, args.seconds, args.clients, args.attackers)
+            print(f"abuse: {args.clients} normal clients on the leaderboard beside {args.attackers} attackers "
+                  f"(bad tokens, password guesses): normal p99 {run['normal_p99_ms']:.1f} ms "
+                  f"({run['normal_p99_ms'] / quiet:.2f}× the leaderboard's p99 alone), normal errors "
+                  f"{run['normal_errors']}, attackers' requests answered 429: {run['attacker_429_share']:.0%} "
+                  f"of {run['attacker_requests']}")
+            print("ABUSE " + json.dumps({k: round(v, 3) for k, v in run.items()}))
     finally:
         server.terminate()
         server.wait(timeout=15)

@@ -148,10 +148,15 @@ def test_pages_fit_a_phone(seeded_live, browser):
         context.close()
 
 
-def test_pages_pass_the_content_security_policy(seeded_live, page):
+def test_pages_pass_the_content_security_policy(seeded_live, page, monkeypatch):
+    from forecasts.services import jobs
     from tests.factories import admin_user
 
-    admin_user(username="root")
+    root = admin_user(username="root")
+    # The job pages (they refresh themselves with a meta tag, not a script); no worker here, so they wait.
+    monkeypatch.setattr(jobs, "_enqueue", lambda job_id: None)
+    article_job = jobs.article_job_create(text="A long read. " * 5_000, user=root)
+    csv_job = jobs.csv_job_create(text="analyst,question,probability,made_at,resolve_by,outcome\n", user=root)
     violations = []
     page.on("console", lambda message: violations.append(f"{page.url}: {message.text}") if "Content Security Policy" in message.text else None)
     page.on("pageerror", lambda error: violations.append(str(error)))
@@ -160,7 +165,8 @@ def test_pages_pass_the_content_security_policy(seeded_live, page):
     question = Question.objects.get(key="nk-troops-cannon-fodder")
     for path in ["/", "/questions/", f"/questions/{question.pk}/", "/analysts/", "/analysts/bruce-bennett/",
                  "/sources/", "/drafts/", "/phrases/", "/admin/", f"/admin/forecasts/question/{question.pk}/change/",
-                 "/admin/forecasts/source/ingest/", "/api/v1/docs/"]:
+                 "/admin/forecasts/source/ingest/", "/api/v1/docs/", f"/drafts/jobs/{article_job.pk}/",
+                 f"/admin/forecasts/prediction/import/jobs/{csv_job.pk}/"]:
         response = page.goto(base + path)
         assert response.status == 200, path
         assert "script-src 'self'" in response.headers["content-security-policy"]
