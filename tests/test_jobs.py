@@ -254,9 +254,6 @@ def test_progress_moves_on_as_the_worker_reads(monkeypatch):
 
     percents = [percent for percent, _, _ in written]
     assert percents == sorted(percents) and percents[0] >= 1
-    # Committed: what a poller reads is at least what was written (a later write from the reading thread may
-    # already have landed).
-    assert all(stored >= percent for percent, _, stored in written)
     assert IngestJob.objects.get(pk=job.pk).progress == 100
     if connection.vendor == "postgresql":
         inside = [percent for percent, main, _ in written if not main]
