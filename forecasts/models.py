@@ -445,6 +445,10 @@ class DraftPrediction(models.Model):
     quote_start = models.PositiveIntegerField(help_text="Where the quote starts in the source's text.")
     hedge_phrase = models.CharField(max_length=100, blank=True)
     phrase = models.ForeignKey(ProbabilityPhrase, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    basis = models.CharField(
+        max_length=10, choices=Prediction.Basis.choices, default=Prediction.Basis.PHRASE,
+        help_text="stated: the speaker gave the probability; phrase: read through the phrase table.",
+    )
     probability = models.FloatField(null=True, blank=True, validators=UNIT_INTERVAL)
     question_title = models.CharField(max_length=300)
     resolution_criteria = models.TextField()
