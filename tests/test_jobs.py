@@ -67,8 +67,8 @@ def test_a_60_kb_article_is_a_job_and_is_not_read_in_the_request(api, phrases, w
     client = api("analyst")
     text = article(60_000, "sixty")
     reads = []
-    real_find = drafts.find_candidates
-    monkeypatch.setattr(drafts, "find_candidates", lambda *a, **k: reads.append(1) or real_find(*a, **k))
+    real_find = drafts.read_article
+    monkeypatch.setattr(drafts, "read_article", lambda *a, **k: reads.append(1) or real_find(*a, **k))
 
     with django_capture_on_commit_callbacks(execute=True):
         started = time.monotonic()
@@ -169,7 +169,7 @@ def test_a_job_over_its_time_limit_fails_with_a_readable_error_and_saves_nothing
     def too_slow(*args, **kwargs):
         raise SoftTimeLimitExceeded()  # what Celery raises in the task at the soft time limit
 
-    monkeypatch.setattr(drafts, "find_candidates", too_slow)
+    monkeypatch.setattr(drafts, "read_article", too_slow)
     assert jobs.job_run(job_id=job.pk) == "failed"
     job.refresh_from_db()
     assert "longer than the 120 s time limit" in job.error and job.finished_at is not None

@@ -11,8 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from forecasts import selectors
-from forecasts.dates import months_after, require_supported
-from forecasts.ingest import Candidate, find_candidates
+from forecasts.dates import require_supported
+from forecasts.reading import Candidate, read_article
 from forecasts.models import Analyst, DraftPrediction, Prediction, ProbabilityPhrase, Source, name_key
 from forecasts.services import analysts, rules
 from forecasts.services.predictions import prediction_create
@@ -20,7 +20,6 @@ from forecasts.services.questions import question_create
 from forecasts.text import decode_article, normalize_text
 
 MAX_ARTICLE_BYTES = 1_000_000
-DEFAULT_HORIZON_MONTHS, NEAR_FUTURE_MONTHS = 12, 6
 DEFAULT_CHECK_EVERY = dt.timedelta(days=90)
 
 
@@ -74,23 +73,22 @@ def phrase_for_hedge(hedge: str, phrases: list[ProbabilityPhrase]) -> Probabilit
     return min(inside, key=lambda p: (abs(p.probability - 0.5), p.phrase)) if inside else None
 
 
-def _horizon(quote: str) -> int:
-    return NEAR_FUTURE_MONTHS if "near future" in quote.lower() or "near term" in quote.lower() else DEFAULT_HORIZON_MONTHS
+def _phrase_for(candidate: Candidate, phrases: list[ProbabilityPhrase]) -> ProbabilityPhrase | None:
+    """The row the reader read the hedge as ("'ll" → will, "set to" → likely, "doubt" → unlikely); a stated
+    probability needs none."""
+    if candidate.probability is not None or not candidate.phrase_row:
+        return None
+    return next((p for p in phrases if p.phrase.lower() == candidate.phrase_row), None)
 
 
-def _suggested_question(candidate: Candidate, resolve_by: dt.datetime) -> tuple[str, str]:
+def _criteria(candidate: Candidate, resolve_by: dt.datetime) -> str:
     when = f"{resolve_by.day} {resolve_by:%B %Y}"
-    claim = candidate.quote.replace('"', "").strip().rstrip(".")
-    title = f"By {when}, will this come true: “{claim}”?"
-    if len(title) > 300:
-        title = title[:297].rsplit(" ", 1)[0] + "…”?"
     speaker = candidate.speaker or "the speaker"
-    criteria = (
+    return (
         f"YES if, by {when}, credible reporting (an official statement or at least two major news organisations) "
         f"shows that what {speaker} said has come true: “{candidate.quote}”. NO otherwise. "
         "Suggested by the article reader: sharpen it before accepting."
     )
-    return title, criteria
 
 
 def article_check(*, text: str, published_at: dt.datetime | None = None, url: str = "") -> dt.datetime | None:
@@ -166,9 +164,10 @@ def article_ingest(
             )
         report = IngestReport(source=source)
         # Claims of this article tracked already (curated seeds, earlier reviews) are recognised, not proposed again.
-        tracked = {p.quote: p for p in source.predictions.select_related("analyst")}
+        tracked = _tracked_spans(source)
         analysts: dict[str, Analyst | None] = {}  # one look-up per speaker, not per statement
-        candidates = find_candidates(source.text, publisher=source.publisher or publisher)
+        published = (source.published_at or made_at).date()
+        candidates = read_article(source.text, publisher=source.publisher or publisher, published=published)
         step(0.3)
         for done, candidate in enumerate(candidates, start=1):
             step(0.3 + 0.7 * done / len(candidates))
@@ -176,11 +175,33 @@ def article_ingest(
                 analysts[candidate.speaker] = selectors.analyst_by_name(name=candidate.speaker)
             draft, created = _draft_for(
                 candidate, source=source, made_at=source.published_at or made_at, phrases=phrases,
-                tracked=tracked.get(candidate.quote), analyst=analysts.get(candidate.speaker),
+                tracked=_tracked_for(candidate, tracked), analyst=analysts.get(candidate.speaker),
             )
             report.drafts.append(draft)
             report.created += created
     return report
+
+
+def _tracked_spans(source: Source) -> list[list]:
+    """The source's predictions with where their quotes stand in its text: [start, end, prediction, claimed]."""
+    spans = []
+    for prediction in source.predictions.select_related("analyst").order_by("pk"):
+        start = source.text.find(prediction.quote)
+        if start >= 0:
+            spans.append([start, start + len(prediction.quote), prediction, False])
+    return spans
+
+
+def _tracked_for(candidate: Candidate, spans: list[list]) -> Prediction | None:
+    """The tracked prediction a proposal restates: its quote covers most of the proposal's span, or the other way
+    round (a curated quote may run over two sentences, or cut one). Each prediction is one proposal's."""
+    for span in spans:
+        start, end, prediction, claimed = span
+        shared = min(end, candidate.end) - max(start, candidate.start)
+        if not claimed and shared > 0.5 * min(end - start, candidate.end - candidate.start):
+            span[3] = True
+            return prediction
+    return None
 
 
 def _draft_for(
@@ -199,11 +220,11 @@ def _draft_for(
     elif candidate.speaker and analyst is None:
         about = f" ({candidate.affiliation})" if candidate.affiliation else ""
         flags.append(f"new analyst proposed: {candidate.speaker}{about}")
-    phrase = phrase_for_hedge(candidate.hedge_phrase, phrases)
-    if phrase is None:
-        flags.append(f"no phrase-table row for “{candidate.hedge_phrase}”: give a judged probability and a note")
-    resolve_by = months_after(made_at, _horizon(candidate.quote))
-    title, criteria = _suggested_question(candidate, resolve_by)
+    phrase = _phrase_for(candidate, phrases)
+    if phrase is None and candidate.probability is None and candidate.phrase_row:
+        flags.append(f"no phrase-table row “{candidate.phrase_row}”: give a judged probability and a note")
+    resolve_by = dt.datetime.combine(candidate.resolve_by, made_at.timetz())
+    title, criteria = candidate.question[:300], _criteria(candidate, resolve_by)
     return DraftPrediction.objects.get_or_create(
         source=source,
         quote_start=candidate.start,
@@ -215,7 +236,9 @@ def _draft_for(
             "analyst": analyst,
             "hedge_phrase": candidate.hedge_phrase[:100],
             "phrase": phrase,
-            "probability": phrase.probability if phrase else None,
+            "basis": Prediction.Basis.STATED if candidate.probability is not None else Prediction.Basis.PHRASE,
+            "probability": candidate.probability if candidate.probability is not None else (
+                phrase.probability if phrase else None),
             "question_title": title,
             "resolution_criteria": criteria,
             "resolve_by": resolve_by,
@@ -265,7 +288,8 @@ def draft_accept(
     """Turn a pending draft into a question and a prediction (both as edited), and mark it accepted.
 
     A probability given here is the reviewer's reading: the prediction is `judged` and needs a note. Without one,
-    the draft's phrase-table row (or the one the reviewer chose) gives it (`phrase`).
+    a probability the speaker stated gives it (`stated`), else the draft's phrase-table row (or the one the
+    reviewer chose) does (`phrase`).
     """
     with transaction.atomic():
         draft = DraftPrediction.objects.select_for_update(of=("self",)).select_related("phrase", "source").get(pk=draft_id)
@@ -274,8 +298,9 @@ def draft_accept(
         chosen = _analyst_for(draft, analyst=analyst or draft.analyst, new_analyst_name=new_analyst_name, user=user)
         # Before anything is written: an in-house analyst's forecasts are theirs (the service checks it again).
         rules.require_may_write_forecasts_of(user=user, analyst=chosen)
-        phrase = phrase or draft.phrase
-        if probability is None and phrase is None:
+        stated = probability is None and phrase is None and draft.basis == Prediction.Basis.STATED
+        phrase = None if stated else (phrase or draft.phrase)
+        if probability is None and phrase is None and not stated:
             raise ValueError("No phrase-table row matches the hedge words: give a probability and a note.")
         question = question_create(
             data={
@@ -288,6 +313,7 @@ def draft_accept(
             user=user,
         )
         judged = probability is not None
+        basis = Prediction.Basis.JUDGED if judged else Prediction.Basis.STATED if stated else Prediction.Basis.PHRASE
         prediction = prediction_create(
             data={
                 "analyst": chosen,
@@ -296,8 +322,8 @@ def draft_accept(
                 "quote": draft.quote,
                 "hedge_phrase": draft.hedge_phrase,
                 "phrase": phrase,
-                "basis": Prediction.Basis.JUDGED if judged else Prediction.Basis.PHRASE,
-                "probability": probability,
+                "basis": basis,
+                "probability": draft.probability if stated else probability,
                 "note": note,
                 "made_at": draft.made_at,
             },

@@ -1,0 +1,425 @@
+"""Who said it: speakers on a dependency parse, and the people and bodies an article names.
+
+Speaker = the subject of a speech or belief verb (say, tell, add, warn, predict, expect, forecast, argue, believe,
+doubt, estimate, "according to" …), appositions and titles stripped, coordination ("A and B said") kept, names
+linked within the article ("Mr Ortiz" → Luis Ortiz, "the Prime Minister" → Kevin Rudd, "WHO" → World Health
+Organization, "he" → the last person, "it" → the last body).
+"""
+
+import re
+from dataclasses import dataclass, field
+
+_STEMS = {
+    "say": "says said saying", "tell": "tells told telling", "add": "adds added adding",
+    "warn": "warns warned warning", "predict": "predicts predicted predicting", "expect": "expects expected expecting",
+    "forecast": "forecasts forecasted forecasting", "argue": "argues argued arguing", "believe": "believes believed",
+    "doubt": "doubts doubted", "estimate": "estimates estimated estimating", "note": "notes noted noting",
+    "think": "thinks thought", "suggest": "suggests suggested", "insist": "insists insisted",
+    "claim": "claims claimed", "foresee": "foresees foresaw foreseen foreseeing", "anticipate": "anticipates anticipated",
+    "project": "projects projected projecting", "caution": "cautions cautioned", "concede": "concedes conceded",
+    "acknowledge": "acknowledges acknowledged", "assert": "asserts asserted", "declare": "declares declared",
+    "state": "states stated", "announce": "announces announced", "report": "reports reported",
+    "indicate": "indicates indicated", "explain": "explains explained", "stress": "stresses stressed",
+    "write": "writes wrote written", "reckon": "reckons reckoned", "suspect": "suspects suspected",
+    "fear": "fears feared", "comment": "comments commented", "admit": "admits admitted",
+    "maintain": "maintains maintained", "contend": "contends contended", "observe": "observes observed",
+    "remark": "remarks remarked", "reply": "replies replied", "respond": "responds responded",
+    "conclude": "concludes concluded", "calculate": "calculates calculated", "see": "sees", "find": "finds found",
+    "show": "shows showed", "call": "calls", "promise": "promises promised", "vow": "vows vowed",
+    "hint": "hints hinted", "signal": "signals signaled signalled", "confirm": "confirms confirmed",
+    "emphasize": "emphasizes emphasized emphasises emphasised", "point": "points pointed", "hope": "hopes",
+    "worry": "worries worried", "envisage": "envisages envisaged", "envision": "envisions envisioned",
+    "guess": "guesses guessed", "bet": "bets", "wager": "wagers", "reiterate": "reiterates reiterated",
+    "disagree": "disagrees disagreed", "counter": "counters countered",
+}
+SPEECH_VERBS = frozenset(w for stem, forms in _STEMS.items() for w in (stem, *forms.split()))
+# Verbs whose object alone is a forecast ("predicts growth of 0.1 percent", "foresees a one in three chance").
+PREDICTIVE = frozenset(w for stem in ("predict", "forecast", "foresee", "expect", "anticipate", "project", "estimate",
+                                      "see", "envisage", "envision") for w in (stem, *_STEMS[stem].split()))
+# Said of a subject, not a speaker: "sees" and "shows" need a report or a person, "call" needs "for".
+WEAK = frozenset({"see", "sees", "find", "finds", "found", "show", "shows", "showed", "call", "calls", "point",
+                  "points", "pointed", "hope", "hopes", "worry", "worries", "worried", "report", "reports",
+                  "reported", "state", "states", "stated", "signal", "signals"})
+
+TITLES = frozenset("""mr mrs ms miss dr prof professor sir dame lord lady gen general col colonel lt maj major adm admiral
+president vice minister prime premier secretary senator sen rep representative governor gov chairman chairwoman chair
+chief executive director spokesman spokeswoman spokesperson ambassador king queen prince princess pope rev reverend
+judge justice mayor chancellor commissioner deputy former then head leader ceo cfo economist analyst strategist
+professor""".split())
+# "X raised / lowered / cut its forecast for …": the forecast is X's.
+REVISING = frozenset("""raise raises raised lower lowers lowered cut cuts revise revises revised lift lifts lifted trim
+trims trimmed boost boosts boosted reduce reduces reduced upgrade upgrades upgraded downgrade downgrades downgraded
+issue issues issued release releases released publish publishes published maintain maintains maintained keep keeps
+kept reaffirm reaffirms reaffirmed increase increases increased""".split())
+FORECAST_NOUNS = frozenset("""forecast forecasts outlook outlooks projection projections estimate estimates prediction
+predictions expectations guidance""".split())
+PERSON_NOUNS = frozenset("""official spokesman spokeswoman spokesperson expert analyst economist strategist director
+chairman chairwoman chair president minister secretary governor ambassador adviser advisor professor scientist
+researcher pollster forecaster chief executive head leader officer diplomat commander general lawyer author
+candidate senator representative deputy""".split())
+BELIEF_ADJECTIVES = frozenset({"confident", "convinced", "certain", "sure", "optimistic", "pessimistic", "adamant"})
+GENERIC = frozenset("""analysts analyst experts expert observers observer economists economist diplomats diplomat
+sources source researchers researcher scientists scientist forecasters forecaster officials official people critics
+commentators investors traders strategists insiders some many others most few""".split())
+BODY_HEADS = frozenset("""report study survey poll outlook forecast panel commission committee company firm group
+agency organization organisation bank fund government ministry department administration office council union
+institute association authority board service party team center centre programme program index figures data
+model""".split())
+# Bodies news quotes most, by acronym: a label or an analyst may use either form.
+KNOWN_BODIES = {
+    "IMF": "International Monetary Fund", "WHO": "World Health Organization", "UN": "United Nations",
+    "EU": "European Union", "NATO": "North Atlantic Treaty Organization", "OPEC": "Organization of the Petroleum "
+    "Exporting Countries", "OECD": "Organisation for Economic Co-operation and Development",
+    "ILO": "International Labour Organization", "IAEA": "International Atomic Energy Agency",
+    "IEA": "International Energy Agency", "FAO": "Food and Agriculture Organization", "WTO": "World Trade Organization",
+    "UNICEF": "United Nations Children's Fund", "UNHCR": "United Nations High Commissioner for Refugees",
+    "IPCC": "Intergovernmental Panel on Climate Change", "WMO": "World Meteorological Organization",
+    "ITU": "International Telecommunication Union", "ECB": "European Central Bank", "CBO": "Congressional Budget Office",
+    "OMB": "Office of Management and Budget", "EIA": "Energy Information Administration",
+    "NOAA": "National Oceanic and Atmospheric Administration", "NASA": "National Aeronautics and Space Administration",
+    "CDC": "Centers for Disease Control and Prevention", "FDA": "Food and Drug Administration",
+    "NABE": "National Association for Business Economics", "NIC": "National Intelligence Council",
+    "RBA": "Reserve Bank of Australia", "BOJ": "Bank of Japan", "BOE": "Bank of England",
+    "ADB": "Asian Development Bank", "UNEP": "United Nations Environment Programme", "UNAIDS": "Joint United Nations "
+    "Programme on HIV/AIDS", "NIS": "National Intelligence Service",
+}
+PRONOUNS_PERSON = {"he", "she", "him", "her"}
+PRONOUNS_BODY = {"it"}
+PRONOUNS_PLURAL = {"they", "them"}
+ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
+_ACRONYM_FILLERS = {"of", "on", "for", "and", "the", "de", "in"}
+
+
+@dataclass
+class Speaker:
+    name: str
+    kind: str = "person"  # person, body or group
+    affiliation: str = ""
+    generic: bool = False
+
+
+@dataclass
+class Registry:
+    """The people and bodies an article names, in the order it names them."""
+
+    by_surname: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    bodies: list[str] = field(default_factory=list)
+    affiliation: dict[str, str] = field(default_factory=dict)
+    acronyms: dict[str, str] = field(default_factory=dict)
+    mentions: list[tuple[int, str]] = field(default_factory=list)  # (offset in the text, person), in order
+    last_person: Speaker | None = None
+    last_body: Speaker | None = None
+    last_plural: Speaker | None = None
+
+    def learn(self, doc) -> None:
+        """Names, titles ("Prime Minister Kevin Rudd") and acronyms in one parsed paragraph."""
+        for ent in doc.ents:
+            if ent.label_ == "PERSON" and len(ent) >= 2:
+                name = _clean_name(ent)
+                if name and len(name.split()) >= 2:
+                    self.add_person(name)
+                    self._learn_title(ent)
+            elif ent.label_ in ("ORG",) and ent.text not in self.bodies:
+                self.bodies.append(_strip_the(ent.text))
+        text = doc.text
+        for match in re.finditer(r"\b((?:[A-Z]\.)*[A-Z](?:[\w-]+|\.)(?:\s+(?:[A-Z][\w-]+|of|on|for|and|the|de|in)){1,7})\s+\((?P<acr>[A-Z][A-Z.]{1,8})\)", text):
+            self.acronyms.setdefault(match.group("acr").replace(".", ""), match.group(1))
+
+    def mentioned_before(self, offset: int, *, besides: str = "") -> str:
+        """The last person the text names before `offset`, other than `besides` (for "he" in a quotation)."""
+        for position, name in reversed(self.mentions):
+            if position < offset and name != besides:
+                return name
+        return ""
+
+    def add_person(self, name: str, affiliation: str = "") -> str:
+        known = self.find_person(name)
+        if known:
+            return known
+        surname = name.split()[-1].lower()
+        self.by_surname.setdefault(surname, name)
+        if affiliation:
+            self.affiliation.setdefault(name, affiliation)
+        return name
+
+    def find_person(self, name: str) -> str:
+        words = [w for w in name.split() if w.lower().strip(".") not in TITLES]
+        if not words:
+            return ""
+        surname = words[-1].lower()
+        known = self.by_surname.get(surname)
+        if known and (len(words) == 1 or known.lower() == " ".join(words).lower()):
+            return known
+        # One letter apart is the same person: "Bennett" for the "Bruce Bennet" the article introduced.
+        for other, person in list(self.by_surname.items())[:200]:
+            if len(surname) > 4 and _one_edit(other, surname) and (len(words) == 1 or _one_edit(
+                    person.lower(), " ".join(words).lower())):
+                return person
+        return ""
+
+    def _learn_title(self, ent) -> None:
+        """ "White House spokesman Tony Snow", "Prime Minister Kevin Rudd": the title words lead to the person."""
+        words = []
+        for token in reversed(list(ent.doc[max(0, ent.start - 5) : ent.start])):
+            if token.dep_ == "compound" or token.tag_ in ("NNP", "NN", "JJ") and token.head.i >= ent.start:
+                words.insert(0, token.text.lower())
+            else:
+                break
+        name = self.find_person(_clean_name(ent)) or _clean_name(ent)
+        words = [w for w in words if w not in ("former", "the", "a", "an")]
+        for size in (1, 2, 3):
+            if len(words) >= size:
+                self.titles[" ".join(words[-size:])] = name
+        # Appositions: "Joe Biden, the vice president of …" and "the vice president of …, Joe Biden".
+        head = ent.root
+        for other in [*head.children, head.head]:
+            if (other.dep_ == "appos" or head.dep_ == "appos" and other is head.head) and other.pos_ == "NOUN":
+                title = [t.text.lower() for t in other.lefts if t.dep_ in ("compound", "amod")] + [other.text.lower()]
+                self.titles.setdefault(" ".join(title[-2:]), name)
+                self.titles.setdefault(other.text.lower(), name)
+
+    def expand(self, name: str) -> str:
+        """A body's name with its acronym, "International Monetary Fund (IMF)", whichever the article used: the
+        article's own "(IMF)", the initials of a body it names, or a short list of bodies news quotes most."""
+        bare = name.replace(".", "")
+        known = KNOWN_BODIES.get(bare) or next((acr for acr, full in KNOWN_BODIES.items()
+                                                if full.lower() == _strip_the(name).lower()), None)
+        if known and bare in KNOWN_BODIES:
+            return f"{KNOWN_BODIES[bare]} ({bare})"
+        if known:
+            return f"{_strip_the(name)} ({known})"
+        if not re.fullmatch(r"[A-Z]{2,8}", bare):
+            return name
+        if bare in self.acronyms:
+            return f"{self.acronyms[bare]} ({bare})"
+        for body in self.bodies:
+            initials = "".join(w[0] for w in body.split() if w.lower() not in _ACRONYM_FILLERS)
+            if initials.upper() == bare and len(body.split()) > 1:
+                return f"{body} ({bare})"
+        return name
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) > len(b):
+        a, b = b, a
+    for i in range(len(a)):
+        if a[i] != b[i]:
+            return a[i + 1 :] == b[i + 1 :] or a[i:] == b[i + 1 :]
+    return True
+
+
+def _strip_the(text: str) -> str:
+    return re.sub(r"^(?:the|The)\s+", "", text).removesuffix("'s").removesuffix("'").strip()
+
+
+def _clean_name(span) -> str:
+    words = [t.text for t in span if t.tag_ != "POS" and t.text not in ("'s", "'")]
+    while words and (words[0].lower().strip(".") in TITLES or words[0].lower() == "the"):
+        words = words[1:]
+    return " ".join(words).strip(" ,.")
+
+
+def subject_of(verb):
+    """The subject of a speech verb: its own ("which says" → the noun the clause belongs to), or for "… and
+    warned that …", "a report was issued predicting …" and "the report, predicting …" the one it shares."""
+    subjects = [c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")]
+    # "US Fed chairman Bernanke says" can come parsed with two subjects: the name is the one.
+    subjects.sort(key=lambda c: c.ent_type_ != "PERSON")
+    for child in subjects:
+        if child.text.lower() in ("which", "who", "that") and verb.dep_ == "relcl":
+            return verb.head
+        return child
+    if verb.dep_ == "acl" and verb.head.pos_ in ("NOUN", "PROPN") and verb.tag_ == "VBG":
+        return verb.head  # "a report issued Wednesday predicting …" (not "the range predicted for 2011")
+    node = verb
+    while node.dep_ in ("conj", "xcomp", "advcl") and node.head is not node:
+        node = node.head
+        own = next((c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if node.dep_ == "ccomp" and node.head.text.lower() in SPEECH_VERBS:
+            # "said the economy had changed … and warned that …": the parse hangs "warned" on the clause.
+            return next((c for c in node.head.children if c.dep_ in ("nsubj", "nsubjpass")), own)
+        if own is not None:
+            return own
+    return None
+
+
+def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker | None:
+    """The speaker a subject names, linked to the article's people and bodies; None for "I", "we", "you" and
+    for what names nobody."""
+    lower = subject.text.lower()
+    if lower in PRONOUNS_PERSON:
+        return registry.last_person
+    if lower in PRONOUNS_BODY | PRONOUNS_PLURAL:
+        # "The chairman delivered the Federal Reserve's estimates. They predict …": the body in the noun before.
+        named = _body_before(subject, plural=lower in PRONOUNS_PLURAL, registry=registry)
+        if named is not None:
+            return named
+        return registry.last_body if lower in PRONOUNS_BODY else registry.last_plural or registry.last_body
+    if subject.pos_ == "PRON" or lower in ("i", "we", "you", "who", "which", "that", "this", "one"):
+        return None
+    names = [subject, *(c for c in subject.children if c.dep_ == "conj")]
+    found = [_one_speaker(token, registry, publisher=publisher) for token in names]
+    found = [s for s in found if s is not None]
+    if not found:
+        return None
+    if len(found) == 1:
+        return found[0]
+    return Speaker(" and ".join(s.name for s in found), kind=found[0].kind, generic=all(s.generic for s in found))
+
+
+def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None:
+    doc = token.doc
+    # "A British-based West Africa expert, Chris Melville, …", "WHO Medical Officer, Nigel Unwin, …": the person in
+    # apposition.
+    described = token.pos_ == "NOUN" or token.text.lower() in PERSON_NOUNS | TITLES | BODY_HEADS
+    if described and token.text.lower() in PERSON_NOUNS | TITLES:
+        # "The director of the WHO Tobacco Free Initiative, Douglas Bettcher, …" (the parse hangs the name on the
+        # body).
+        for inner in token.subtree:
+            if inner.dep_ == "appos" and inner.ent_type_ == "PERSON" and inner.i > token.i:
+                entity = next((e for e in doc.ents if e.start <= inner.i < e.end), None)
+                if entity is not None:
+                    return _person(entity, registry)
+    for child in token.children if described else ():
+        if child.dep_ == "appos" and (child.ent_type_ == "PERSON" or child.tag_ == "NNP"):
+            entity = next((e for e in doc.ents if e.start <= child.i < e.end), None)
+            if entity is not None and entity.label_ == "PERSON":
+                return _person(entity, registry)
+            if entity is not None and entity.label_ in ("ORG", "GPE", "NORP"):
+                return Speaker(registry.expand(_strip_the(entity.text)), kind="body")  # "the regulator Ofwat"
+            run = _proper_run(child)
+            if len(run) >= 2 and token.text.lower() in PERSON_NOUNS | TITLES:
+                return Speaker(registry.add_person(run.text))
+            if token.text.lower() not in PERSON_NOUNS | TITLES:
+                return Speaker(registry.expand(run.text), kind="body")
+    if token.tag_ == "NNP" and any(c.dep_ == "appos" and c.text.lower() in PERSON_NOUNS | TITLES for c in token.children):
+        # "Bruce Bennet, a senior defense analyst at RAND Corp.": a person, whatever the entity tagger thought.
+        run = [t for t in _proper_run(token) if t.text.lower().strip(".") not in TITLES]
+        if run:
+            name = " ".join(t.text for t in run)
+            person = registry.find_person(name) or registry.add_person(name, _affiliation_of(token))
+            return Speaker(person, affiliation=registry.affiliation.get(person, "") or _affiliation_of(token))
+    owner = next((c for c in token.children if c.dep_ == "poss" and c.ent_type_ in ("ORG", "GPE")), None)
+    if owner is not None and token.tag_ in ("NNP", "NNPS", "NN"):
+        # "NOAA's Winter Outlook", "South Korea's National Intelligence Service": the name as printed.
+        first = min(t.i for t in owner.subtree)
+        name = doc[first : token.i + 1].text
+        if re.fullmatch(r"[A-Z][A-Z.]{1,8}", owner.text):
+            name = f"{registry.expand(owner.text)} {doc[owner.i + 2 : token.i + 1].text}".strip()
+        return Speaker(name, kind="body")
+    entity = next((e for e in doc.ents if e.start <= token.i < e.end), None)
+    if entity is not None and entity.label_ in ENTITY_LABELS:
+        if entity.label_ == "PERSON" or entity.label_ not in ("ORG", "GPE", "NORP") and token.tag_ == "NNP":
+            return _person(entity, registry)
+        if token.tag_.startswith("NNP") or entity.root.i == token.i:
+            name = registry.expand(_strip_the(entity.text))
+            return Speaker(name, kind="body", affiliation="")
+    if token.tag_ in ("NNP", "NNPS"):
+        span = _proper_run(token)
+        words = [t for t in span if t.text.lower().strip(".") not in TITLES]
+        if len(words) == 1:
+            person = registry.find_person(words[0].text)
+            if person:
+                return Speaker(person, affiliation=registry.affiliation.get(person, ""))
+            expanded = registry.expand(words[0].text)
+            if expanded != words[0].text:
+                return Speaker(expanded, kind="body")
+        if len(words) >= 2 and all(t.text[0].isupper() for t in words) and not any(
+            t.text.lower() in BODY_HEADS for t in words
+        ):
+            title_key = " ".join(t.text.lower() for t in span)
+            if title_key in registry.titles:
+                return Speaker(registry.titles[title_key])
+            return Speaker(registry.add_person(" ".join(t.text for t in words)), affiliation=_affiliation_of(token))
+        name = " ".join(t.text for t in span)
+        if name.lower() in registry.titles:
+            return Speaker(registry.titles[name.lower()])
+        return Speaker(registry.expand(name), kind="body") if name else None
+    if token.pos_ in ("NOUN", "PROPN"):
+        modifiers = [t for t in token.lefts if t.dep_ in ("compound", "amod", "nmod", "poss") and t.tag_ != "DT"]
+        phrase = " ".join([*(t.text for t in modifiers), token.text])
+        key = phrase.lower()
+        for size in (3, 2, 1):
+            words = key.split()[-size:]
+            if len(words) == size and " ".join(words) in registry.titles:
+                return Speaker(registry.titles[" ".join(words)])
+        named = [t for t in token.subtree if t.ent_type_ in ("ORG", "GPE", "NORP", "PERSON") and t.dep_ != "appos"]
+        if token.text.lower() in GENERIC and not named:
+            return Speaker(f"Analysts cited by {publisher}" if publisher else "Analysts cited by the source",
+                           kind="group", generic=True)
+        if named and token.text.lower() in PERSON_NOUNS | TITLES:
+            # "The director of the WHO Tobacco Free Initiative": one person, named elsewhere by that title.
+            for key, person in registry.titles.items():
+                if key.split()[-1] == token.text.lower():
+                    return Speaker(person)
+        if named:
+            # "U.S. government forecasters", "A new United Nations report", "Figures released by the OECD".
+            entity = next((e for e in doc.ents if e.start <= named[0].i < e.end), None)
+            if token.text.lower() in ("figures", "data", "numbers", "estimates") and entity is not None:
+                return Speaker(registry.expand(_strip_the(entity.text)), kind="body")
+            words = [t.text for t in token.subtree if t.i <= token.i and t.tag_ not in ("DT", "POS") and t.dep_ != "punct"]
+            kind = "person" if token.text.lower() in PERSON_NOUNS else "group" if token.tag_ == "NNS" else "body"
+            return Speaker(" ".join(registry.expand(w) for w in words), kind=kind)
+        if token.text.lower() in BODY_HEADS:
+            for body in reversed(registry.bodies):
+                if token.text.lower() in body.lower():
+                    return Speaker(registry.expand(body), kind="body")
+            return registry.last_body
+    return None
+
+
+def _body_before(pronoun, *, plural: bool, registry: Registry) -> Speaker | None:
+    """The nearest noun before a pronoun, in its sentence or the one before, that is or names a body."""
+    doc = pronoun.doc
+    start = doc[pronoun.sent.start - 1].sent.start if pronoun.sent.start > 0 else pronoun.sent.start
+    for token in reversed(doc[start : pronoun.i]):
+        if token.pos_ not in ("NOUN", "PROPN") or token.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "appos"):
+            continue
+        if plural != (token.tag_ in ("NNS", "NNPS")) and token.ent_type_ not in ("ORG",):
+            continue
+        for inner in token.subtree:
+            if inner.ent_type_ in ("ORG", "GPE") and inner.dep_ != "pobj" or inner.i == token.i and inner.ent_type_ == "ORG":
+                entity = next((e for e in doc.ents if e.start <= inner.i < e.end), None)
+                if entity is not None:
+                    return Speaker(registry.expand(_strip_the(entity.text)), kind="body")
+        return None
+    return None
+
+
+def _person(entity, registry: Registry) -> Speaker:
+    name = _clean_name(entity)
+    known = registry.find_person(name)
+    if known:
+        return Speaker(known, affiliation=registry.affiliation.get(known, ""))
+    if len(name.split()) == 1:
+        return Speaker(name)
+    return Speaker(registry.add_person(name, _affiliation_of(entity.root)),
+                   affiliation=registry.affiliation.get(name, ""))
+
+
+def _proper_run(token):
+    """The proper-noun words that make up a name ending at `token`: "Luis Ortiz", "Mr Ortiz"."""
+    doc = token.doc
+    start = token.i
+    while start > 0 and doc[start - 1].tag_ in ("NNP", "NNPS") and doc[start - 1].head.i in range(start, token.i + 1):
+        start -= 1
+    return doc[start : token.i + 1]
+
+
+def _affiliation_of(token) -> str:
+    """ "Jim Smith of Parsec Financial", "Ana Ruiz, an economist at Banco Norte" → the body."""
+    for child in token.children:
+        if child.dep_ == "prep" and child.text in ("of", "at", "from"):
+            objects = [c for c in child.children if c.dep_ == "pobj"]
+            if objects and objects[0].tag_ in ("NNP", "NNPS"):
+                return " ".join(t.text for t in objects[0].subtree if t.tag_ != "DT")
+        if child.dep_ == "appos":
+            for prep in child.children:
+                if prep.dep_ == "prep" and prep.text in ("at", "of", "with", "for"):
+                    objects = [c for c in prep.children if c.dep_ == "pobj"]
+                    if objects and objects[0].tag_ in ("NNP", "NNPS"):
+                        return " ".join(t.text for t in objects[0].subtree if t.tag_ != "DT")
+    return ""

@@ -1,0 +1,454 @@
+"""Reading an article for forecasts on a dependency parse. Pure text in, candidates out; no ORM.
+
+One candidate per sentence and speaker (the unit a reviewer judges): a sentence whose claim — the clause a speech
+or belief verb governs, or the quotation it attributes — looks forward (signals.forecast_signal). Quotations keep
+their speaker across sentences and paragraphs until another speaker takes over; a quotation reopened at a
+paragraph's start without its speaker named again carries the last one on (and says so in a flag). A sentence
+with no attribution that looks forward right after a forecast of the same paragraph continues it.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from forecasts.reading import attribution, questions, signals
+from forecasts.reading.attribution import Registry, Speaker
+from forecasts.reading.deadlines import deadline_for
+from forecasts.reading.nlp import pipeline
+
+MIN_CLAIM_WORDS = 4
+# A paragraph longer than this is parsed in pieces cut at sentence ends (else at spaces): the parser's memory grows
+# with the length of one text (about 1 GB per 100,000 characters, spaCy says), and news paragraphs are far shorter.
+MAX_PARSE = 5_000
+_SENTENCE_END = re.compile(r'[.!?]["\')\]]?\s+(?=["\'(\[]?[A-Z0-9])')
+_TRIM = " \t\n,;:\"'-–—"
+_HEADLINE_SPEAKER = re.compile(r"^(?P<who>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4}):\s+(?P<claim>\S.*)$")
+
+
+@dataclass
+class Candidate:
+    """One proposed forecast: a span of the text (the claim), who said it, how sure they were, and the question
+    it becomes."""
+
+    start: int
+    end: int
+    quote: str
+    speaker: str
+    affiliation: str = ""
+    hedge_phrase: str = ""
+    is_group: bool = False
+    flags: list[str] = field(default_factory=list)
+    phrase_row: str = ""  # the phrase table's row for the hedge words ("" when none matches)
+    probability: float | None = None  # stated by the speaker (basis "stated")
+    negated: bool = False
+    question: str = ""
+    resolve_by: dt.date | None = None
+    deadline_words: str = ""
+
+    @property
+    def basis(self) -> str:
+        return "stated" if self.probability is not None else "phrase"
+
+
+@dataclass
+class _Attribution:
+    verb: object
+    speaker: Speaker
+    claim: list  # tokens
+
+
+def read_article(text: str, *, publisher: str = "", published: dt.date | None = None) -> list[Candidate]:
+    """Every proposed forecast in a normalized text (text.normalize_text), in the order they appear."""
+    published = published or dt.date.today()
+    spans, offset = [], 0
+    for paragraph in text.split("\n\n"):
+        start = text.index(paragraph, offset) if paragraph else offset
+        offset = start + len(paragraph)
+        if paragraph.strip() and not _teaser(paragraph, text):
+            spans += _pieces(start, paragraph)
+    registry = Registry()
+    reader = _Reader(text, registry, publisher=publisher, published=published)
+    docs = list(pipeline().pipe([paragraph for _, paragraph in spans], batch_size=32))
+    # Names and titles first, from the whole article: a headline's "Bernanke" and a later "the chairman" find the
+    # person the body introduces.
+    for doc in docs:
+        registry.learn(doc)
+    for index, ((start, paragraph), doc) in enumerate(zip(spans, docs)):
+        reader.paragraph(doc, start, headline=index == 0)
+    return reader.found
+
+
+class _Reader:
+    def __init__(self, text: str, registry: Registry, *, publisher: str, published: dt.date):
+        self.text, self.registry, self.publisher, self.published = text, registry, publisher, published
+        self.found: list[Candidate] = []
+        self.quote_speaker: Speaker | None = None  # who the last quotation belonged to
+        self.open_quote = False  # the last paragraph ended inside a quotation
+
+    # --- one paragraph --------------------------------------------------------------------------------------
+    def paragraph(self, doc, p_start: int, *, headline: bool) -> None:
+        for ent in doc.ents:
+            if ent.label_ == "PERSON":
+                name = self.registry.find_person(ent.text) or ent.text
+                self.registry.mentions.append((p_start + ent.start_char, name))
+        pieces, open_at_end = _quoted_pieces(doc.text)
+        inside = _inside_mask(doc, pieces)
+        starts_quoted = doc.text.lstrip().startswith('"')
+        carried = self.quote_speaker if (starts_quoted and (self.open_quote or True)) else None
+        attributions = self._attributions(doc, inside)
+        piece_speakers = self._piece_speakers(doc, pieces, attributions, carried)
+        previous: Speaker | None = None
+        for sentence in doc.sents:
+            previous = self._sentence(doc, sentence, p_start, inside, pieces, piece_speakers, attributions, previous,
+                                      headline=headline)
+        named = [s for (s, _) in piece_speakers if s is not None]
+        if named:
+            self.quote_speaker = named[-1]
+        elif not pieces:
+            self.quote_speaker = None if attributions else self.quote_speaker
+        self.open_quote = open_at_end
+
+    def _attributions(self, doc, inside) -> list[_Attribution]:
+        found = []
+        for token in doc:
+            if inside[token.i]:
+                continue
+            lower = token.text.lower()
+            if token.ent_type_ == "PERSON" and token.ent_iob_ == "B" and token.dep_ in ("nsubj", "nsubjpass", "appos") \
+                    or token.ent_type_ == "PERSON" and token.dep_ in ("nsubj", "nsubjpass", "appos"):
+                # Somebody the narrative names as the doer: "he" next means them.
+                person = self.registry.find_person(token.text)
+                if person:
+                    self.registry.last_person = Speaker(person, affiliation=self.registry.affiliation.get(person, ""))
+            if lower == "according" and token.nbor(1).text.lower() == "to" if token.i + 1 < len(doc) else False:
+                objects = [c for c in token.nbor(1).children if c.dep_ == "pobj"]
+                if objects:
+                    speaker = attribution.speaker_for(objects[0], self.registry, publisher=self.publisher)
+                    if speaker:
+                        sentence = token.sent
+                        skip = {t.i for t in token.subtree} | {t.i for t in token.nbor(1).subtree}
+                        claim = [t for t in sentence if t.i not in skip]
+                        found.append(_Attribution(token, speaker, claim))
+                        self._remember(speaker)
+                continue
+            if lower in attribution.BELIEF_ADJECTIVES and token.dep_ == "acomp":
+                # "The Obama administration … is confident China will …"
+                clause = [c for c in token.children if c.dep_ == "ccomp"]
+                subject = attribution.subject_of(token.head)
+                speaker = subject is not None and attribution.speaker_for(subject, self.registry, publisher=self.publisher)
+                if clause and speaker:
+                    found.append(_Attribution(token, speaker, sorted(clause[0].subtree, key=lambda t: t.i)))
+                    self._remember(speaker)
+                continue
+            if lower in attribution.REVISING and token.pos_ == "VERB":
+                # "Nokia has lowered its forecasts for …", "the IMF cut its forecast for global growth to 3.3%".
+                objects = [c for c in token.children if c.dep_ == "dobj" and c.text.lower() in attribution.FORECAST_NOUNS]
+                subject = attribution.subject_of(token)
+                speaker = objects and subject is not None and attribution.speaker_for(
+                    subject, self.registry, publisher=self.publisher)
+                if speaker:
+                    found.append(_Attribution(objects[0], speaker, [t for t in token.sent if t.i > token.i]))
+                    self._remember(speaker)
+                continue
+            if lower not in attribution.SPEECH_VERBS:
+                continue
+            if not token.tag_.startswith("VB"):
+                # "EIA forecasts that …", "EIA forecasts U.S. prices to average …", parsed as a noun: a name at the
+                # sentence's start, then the verb, then no verb of its own.
+                if not (token.tag_ in ("NNS", "NN") and token.i + 1 < len(doc) and token.i > 0
+                        and doc[token.i - 1].tag_ in ("NNP", "NNPS") and doc[token.i - 1].i <= token.sent.start + 1
+                        and doc[token.i + 1].pos_ not in ("AUX", "VERB") and doc[token.i + 1].tag_ != "POS"):
+                    continue
+                speaker = attribution.speaker_for(doc[token.i - 1], self.registry, publisher=self.publisher)
+                if speaker:
+                    clause = [t for t in token.sent if t.i > token.i + 1]
+                    found.append(_Attribution(token, speaker, clause))
+                    self._remember(speaker)
+                continue
+            if lower in attribution.WEAK and not self._weak_ok(token):
+                continue
+            if signals.cannot(token):
+                continue  # "it is impossible to predict where …": nobody forecasts anything
+            subject = attribution.subject_of(token)
+            if subject is None or inside[subject.i]:
+                continue
+            if subject.dep_ == "nsubjpass" and lower in attribution.PREDICTIVE:
+                # "growth is expected to …": nobody named, unless "… by the IMF".
+                agent = next((c for c in token.children if c.dep_ == "agent"), None)
+                named = agent is not None and next((c for c in agent.children if c.dep_ == "pobj"), None)
+                speaker = named is not None and named and attribution.speaker_for(
+                    named, self.registry, publisher=self.publisher)
+                if speaker:
+                    claim = sorted([t for t in subject.subtree] + [t for c in token.children if c.dep_ == "xcomp"
+                                                                   for t in c.subtree], key=lambda t: t.i)
+                    found.append(_Attribution(token, speaker, claim))
+                    self._remember(speaker)
+                continue
+            speaker = attribution.speaker_for(subject, self.registry, publisher=self.publisher)
+            if speaker is None:
+                continue
+            found.append(_Attribution(token, speaker, _claim_of(token)))
+            self._remember(speaker)
+        return found
+
+    def _weak_ok(self, verb) -> bool:
+        lower = verb.text.lower()
+        if lower in ("call", "calls"):
+            return any(c.dep_ == "prep" and c.text == "for" for c in verb.children)
+        if lower in ("point", "points", "pointed"):
+            return any(c.dep_ == "prep" and c.text == "out" or c.dep_ == "prt" for c in verb.children)
+        if lower in ("see", "sees", "saw"):
+            # "she sees the economy accelerating this year"
+            return any(c.dep_ in ("ccomp", "xcomp") or c.dep_ == "dobj" and any(g.dep_ == "acl" for g in c.children)
+                       for c in verb.children)
+        return any(c.dep_ in ("ccomp",) for c in verb.children)
+
+    def _remember(self, speaker: Speaker) -> None:
+        if speaker.generic:
+            self.registry.last_plural = speaker
+        elif speaker.kind == "person":
+            self.registry.last_person = speaker
+        else:
+            self.registry.last_body = speaker
+
+    def _piece_speakers(self, doc, pieces, attributions, carried):
+        """The speaker of each quoted piece: the attribution next to it in its sentences; else the last named
+        speaker of the paragraph; a paragraph that opens with a quotation and names nobody carries one on."""
+        result = []
+        last_named: Speaker | None = None
+        for a, b in pieces:
+            near = []
+            for item in attributions:
+                verb = item.verb
+                sentence = verb.sent
+                if sentence.start_char <= b and sentence.end_char >= a or 0 <= verb.idx - b <= 60 or 0 <= a - verb.idx <= 200:
+                    distance = verb.idx - b if verb.idx >= b else a - verb.idx
+                    near.append((distance, item))
+            if near:
+                speaker = min(near, key=lambda pair: pair[0])[1].speaker
+                result.append((speaker, ""))
+                last_named = speaker
+            elif last_named is not None:
+                result.append((last_named, ""))
+            elif carried is not None:
+                result.append((carried, "speaker carried over from the previous paragraph"))
+            else:
+                result.append((None, "no speaker found for this quotation"))
+        return result
+
+    # --- one sentence ---------------------------------------------------------------------------------------
+    def _sentence(self, doc, sentence, p_start, inside, pieces, piece_speakers, attributions, previous, *, headline):
+        made: list[Candidate] = []
+        here = [item for item in attributions if item.verb.sent.start == sentence.start]
+        for item in here:
+            claim = [t for t in item.claim if t.sent.start == sentence.start]
+            if not claim:
+                continue
+            if any(other is not item and other.verb.i in {t.i for t in claim} and other.speaker.name != item.speaker.name
+                   and not other.speaker.generic for other in here):
+                continue  # "the correspondent reports that the survey predicts …": the survey said it
+            if all(inside[t.i] for t in claim if not t.is_punct):
+                continue  # the quotation's own channel reads it
+            inner = [o for o in here if o is not item and o.verb.i in {t.i for t in claim}]
+            if item.speaker.generic and inner:
+                continue  # the named speaker inside reads it
+            signal = signals.forecast_signal(claim, speech_verb=item.verb)
+            if signal is None or len([t for t in claim if not t.is_punct]) < MIN_CLAIM_WORDS - 1:
+                continue
+            if _intention(signal, item.speaker, quoted=False):
+                continue
+            made.append(self._candidate(claim, item.speaker, signal, p_start, flags=["reported speech"]))
+        for (a, b), (speaker, flag) in zip(pieces, piece_speakers):
+            tokens = [t for t in sentence if inside[t.i] and a <= t.idx < b]
+            words = [t for t in tokens if not t.is_punct]
+            if len(words) < MIN_CLAIM_WORDS:
+                continue
+            if speaker is None:
+                # A quotation nobody is named for: still a draft, for the reviewer to name the speaker or reject.
+                if any(inside[t.i] for t in doc if t.i < tokens[0].i) or attributions:
+                    continue
+                speaker = Speaker("", kind="person")
+            signal = signals.forecast_signal(tokens)
+            if signal is None or _intention(signal, speaker, quoted=True):
+                continue
+            made.append(self._candidate(tokens, speaker, signal, p_start, flags=[flag] if flag else []))
+        if not made and not here and previous is not None and not any(inside[t.i] for t in sentence):
+            signal = signals.forecast_signal(list(sentence))
+            if signal is not None and len(sentence) >= MIN_CLAIM_WORDS + 1 and not _opens_with_pronoun_i(sentence):
+                made.append(self._candidate(list(sentence), previous, signal, p_start,
+                                            flags=["no attribution in this sentence: continues the one before"]))
+        if not made and headline:
+            made += self._headline(doc, sentence, p_start)
+        kept, seen = [], set()
+        for candidate in made:
+            if candidate.speaker in seen:
+                continue
+            seen.add(candidate.speaker)
+            kept.append(candidate)
+        self.found += kept
+        return kept[-1]._speaker if kept else None
+
+    def _headline(self, doc, sentence, p_start) -> list[Candidate]:
+        match = _HEADLINE_SPEAKER.match(sentence.text)
+        if not match:
+            return []
+        who = match.group("who")
+        if who.lower() in attribution.GENERIC:
+            return []  # "Analysts: …" names nobody
+        speaker = Speaker(self.registry.expand(who), kind="body")
+        tokens = [t for t in sentence if t.idx >= sentence.start_char + match.start("claim")]
+        signal = signals.forecast_signal(tokens)
+        return [self._candidate(tokens, speaker, signal, p_start, flags=["headline"])] if signal else []
+
+    def _candidate(self, tokens, speaker: Speaker, signal, p_start: int, *, flags: list[str]) -> Candidate:
+        tokens = sorted(tokens, key=lambda t: t.i)
+        start = tokens[0].idx
+        end = tokens[-1].idx + len(tokens[-1].text)
+        paragraph = tokens[0].doc.text
+        while start < end and paragraph[start] in _TRIM:
+            start += 1
+        while end > start and paragraph[end - 1] in _TRIM:
+            end -= 1
+        flags = list(flags)
+        if speaker.generic:
+            flags.append("an unnamed group: name who said it, or reject")
+        if signal.negated:
+            flags.append(f"negated ('{signal.words}'): the question asks the plain event, with a low probability")
+        if signal.probability is not None:
+            flags.append(f"probability stated by the speaker: '{signal.words}'")
+        elif not signal.row:
+            flags.append(f"no phrase-table row for “{signal.words}”: give a judged probability and a note")
+        claim = [t for t in tokens if start <= t.idx < end]
+        dates = _dates_in(claim)
+        deadline = deadline_for(dates, self.published, text=paragraph[start:end])
+        if deadline.default:
+            flags.append("no deadline in the claim: publication + 12 months")
+        question, problems = questions.question_for(
+            claim, signal=signal, speaker=speaker, registry=self.registry, deadline=deadline.date,
+            quoted="reported speech" not in flags, offset=p_start,
+        )
+        flags += problems
+        candidate = Candidate(
+            start=p_start + start, end=p_start + end, quote=paragraph[start:end], speaker=speaker.name,
+            affiliation=speaker.affiliation, hedge_phrase=signal.words, is_group=speaker.kind == "group" or speaker.generic,
+            flags=flags, phrase_row=signal.row, probability=signal.probability, negated=signal.negated,
+            question=question, resolve_by=deadline.date, deadline_words=deadline.expression,
+        )
+        candidate._speaker = speaker
+        return candidate
+
+
+def _pieces(start: int, paragraph: str) -> list[tuple[int, str]]:
+    """A paragraph as (offset, text) pieces of at most MAX_PARSE characters, cut after a sentence where one ends."""
+    pieces = []
+    while len(paragraph) > MAX_PARSE:
+        window = paragraph[: MAX_PARSE]
+        ends = [m.end() for m in _SENTENCE_END.finditer(window)]
+        cut = ends[-1] if ends and ends[-1] > MAX_PARSE // 4 else (window.rfind(" ") + 1 or MAX_PARSE)
+        pieces.append((start, paragraph[:cut]))
+        start, paragraph = start + cut, paragraph[cut:]
+    pieces.append((start, paragraph))
+    return [(offset, piece) for offset, piece in pieces if piece.strip()]
+
+
+def _teaser(paragraph: str, text: str) -> bool:
+    """A summary cut off with "…" that the article's body repeats in full: read once, in the body."""
+    body = paragraph.rstrip()
+    if not body.endswith(("…", "...")):
+        return False
+    lead = body.rstrip(".… ")[:200]
+    return len(lead) > 40 and text.count(lead) > 1
+
+
+_WEEKDAY = re.compile(r"(?:on |last |this )?(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
+
+
+def _dates_in(tokens):
+    """The claim's own time expressions, each with the preposition the parse attached ("by March 2026"). A bare
+    weekday is when something was said ("experts said Friday"), not a deadline."""
+    if not tokens:
+        return []
+    doc, first, last = tokens[0].doc, tokens[0].i, tokens[-1].i
+    found = []
+    for entity in doc.ents:
+        if entity.label_ != "DATE" or entity.start < first or entity.end - 1 > last or _WEEKDAY.fullmatch(entity.text):
+            continue
+        before = doc[entity.start - 1] if entity.start > first else None
+        found.append(f"{before.text} {entity.text}" if before is not None and before.dep_ == "prep" else entity.text)
+    return found
+
+
+# What a speaker's "will" about themselves can mean that is not their plan: the outcome is not theirs to decide.
+_OUTCOMES = {"win", "lose", "be", "become", "have", "get", "see", "face", "fall", "rise", "grow", "need", "reach",
+             "end", "fail", "succeed", "remain", "stay", "take", "suffer", "recover", "return", "survive", "ensure",
+             "make", "help", "bring", "create", "lead", "mean", "allow", "cause", "enable", "produce", "result"}
+
+
+def _intention(signal, speaker: Speaker, *, quoted: bool) -> bool:
+    """ "We will push the agenda", "she would not accept partial reforms", "Labor will not change that view": a
+    speaker's own plan or resolve, not a forecast (shared/reader-labelling.md leaves intentions out)."""
+    token = signal.token
+    if token is None or token.tag_ != "MD" or token.text.lower() not in ("will", "would", "'ll", "wo", "shall"):
+        return False
+    verb = token.head
+    if verb.text.lower() in _OUTCOMES or verb.pos_ != "VERB" or any(c.dep_ == "auxpass" for c in verb.children):
+        return False
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj",)), None)
+    if subject is None:
+        return False
+    lower = subject.text.lower()
+    if lower in ("i", "we"):
+        return True
+    if not quoted and lower in ("he", "she", "they"):
+        return True
+    words = {w.lower() for w in speaker.name.split() if len(w) > 2}
+    return not quoted and subject.text.lower() in words
+
+
+def _opens_with_pronoun_i(sentence) -> bool:
+    first = next((t for t in sentence if not t.is_punct), None)
+    return first is not None and first.text.lower() in ("i", "we", "you")
+
+
+def _claim_of(verb) -> list:
+    """The tokens a speech verb governs: its clause ("said (that) X") and what follows it ("predicts growth of 0.1
+    percent", "says sanctions likely by May"); when the attribution follows the claim ("X will happen, says Y",
+    "it's, he added, not impossible") the rest of the sentence; a clause joined to the verb with its own subject
+    ("says X, but Y will be slow") is said too."""
+    if verb.dep_ in ("ccomp", "parataxis") and verb.head.i > verb.i and verb.head.pos_ in ("VERB", "AUX"):
+        # "analysts anticipated that beyond …, the North could get …", parsed with the clause as the head.
+        tokens = [t for t in verb.head.subtree if t.i > verb.i]
+        return tokens[1:] if tokens and tokens[0].text.lower() == "that" else tokens
+    parts = [c for c in verb.children if c.dep_ == "ccomp" or c.i > verb.i and c.dep_ in (
+        "xcomp", "advcl", "dobj", "attr", "oprd", "prep", "acomp", "npadvmod")]
+    parts += [c for c in verb.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and c.i > verb.i
+              and c.text.lower() not in attribution.SPEECH_VERBS
+              and any(g.dep_ in ("nsubj", "nsubjpass", "expl") for g in c.children)]
+    if parts:
+        tokens = sorted({t for part in parts for t in part.subtree}, key=lambda t: t.i)
+        return [t for t in tokens if not (t.i == tokens[0].i and t.text.lower() == "that")]
+    head = verb.head
+    if verb.dep_ == "parataxis" and head is not verb or verb.dep_ in ("ccomp", "conj", "advcl") and head.i < verb.i:
+        inner = {t.i for t in verb.subtree}
+        return [t for t in head.subtree if t.i not in inner]
+    # A parse that hangs the clause elsewhere ("…, with the ITU predicting there will be …"): what follows.
+    after = [t for t in verb.sent if t.i > verb.i]
+    return after if len(after) >= MIN_CLAIM_WORDS else []
+
+
+def _quoted_pieces(paragraph: str) -> tuple[list[tuple[int, int]], bool]:
+    """(start, end) of each quoted piece's inner text; True when the last quote stays open to the paragraph's end
+    (a quotation carried over into the next paragraph, as some outlets print them)."""
+    marks = [m.start() for m in re.finditer('"', paragraph)]
+    pieces = [(marks[i] + 1, marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
+    open_at_end = len(marks) % 2 == 1
+    if open_at_end:
+        pieces.append((marks[-1] + 1, len(paragraph)))
+    return pieces, open_at_end
+
+
+def _inside_mask(doc, pieces) -> list[bool]:
+    mask = [False] * len(doc)
+    for token in doc:
+        mask[token.i] = any(a <= token.idx < b for a, b in pieces)
+    return mask

@@ -1,0 +1,331 @@
+"""Is a claim a forecast, and how sure is its speaker? Read off the parsed claim: modal and future forms, hedge
+words, stated probabilities, negation. Pure functions on spaCy tokens; no ORM.
+
+Every hedge is given as one of the phrase table's rows where the meaning matches (seeds/phrases.yaml):
+"'ll" is "will", "set to" and "on course to" are "likely", "inevitable" is "almost certainly", "doubt" is
+"unlikely". A negated forecast ("won't", "unlikely to X", "I doubt X will") is read as the question X with a low
+probability, never as the opposite question.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
+    "a": 1, "an": 1, "twenty": 20, "hundred": 100, "thousand": 1000,
+}
+_NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(WORDS) + r")"
+_CHANCE = r"(?:chance|chances|probability|likelihood|odds|risk|possibility)"
+_PERCENT = re.compile(
+    rf"(?<![\w.])(\d{{1,3}}(?:\.\d+)?)\s*(?:%|per\s?cent\b|percent\b)(?:\s+\w+){{0,2}}?\s+{_CHANCE}\b"
+    rf"|\b{_CHANCE}\s+(?:\w+\s+){{0,6}}?(?:is|are|was|at|of)\s+(?:about\s+|around\s+|roughly\s+)?"
+    rf"(\d{{1,3}}(?:\.\d+)?)\s*(?:%|per\s?cent\b|percent\b)",
+    re.IGNORECASE,
+)
+_ONE_IN = re.compile(rf"\b{_NUMBER}[- ]in[- ]{_NUMBER}\s+{_CHANCE}\b", re.IGNORECASE)
+_FIFTY_FIFTY = re.compile(r"\bfifty[- ]fifty\b|\b50[- ]50\b|\beven odds\b|\bcoin[- ]?flip\b", re.IGNORECASE)
+
+# Words that make a clause look forward, with the phrase-table row each is read as ("" when none matches: the
+# reviewer gives a probability). Longest first, so "very likely" is not read as "likely".
+PHRASES = {
+    "almost certainly": "almost certainly", "almost certain": "almost certainly", "virtually certain": "almost certainly",
+    "inevitable": "almost certainly", "inevitably": "almost certainly", "bound to": "almost certainly",
+    "certain to": "almost certainly", "sure to": "almost certainly", "no doubt": "almost certainly",
+    "very likely": "very likely", "highly likely": "very likely", "most likely": "very likely",
+    "very probably": "very likely", "highly probable": "very likely",
+    "realistic possibility": "realistic possibility", "good chance": "realistic possibility",
+    "very unlikely": "unlikely", "highly unlikely": "unlikely", "unlikely": "unlikely", "doubt": "unlikely",
+    "doubted": "unlikely", "little prospect": "unlikely", "little prospects": "unlikely", "no prospect": "unlikely",
+    "few prospects": "unlikely",
+    "doubts": "unlikely", "doubtful": "unlikely", "little chance": "unlikely", "slim chance": "unlikely",
+    "no chance": "almost no chance", "almost no chance": "almost no chance", "impossible": "almost no chance",
+    "likeliest": "likely", "likely": "likely", "probably": "likely", "probable": "likely", "set to": "likely",
+    "on course to": "likely", "on track to": "likely", "poised to": "likely", "expected to": "likely",
+    "expect": "likely", "expects": "likely", "expected": "likely", "expecting": "likely", "anticipate": "likely",
+    "anticipates": "likely", "anticipated": "likely", "predict": "will", "predicts": "will", "predicted": "will",
+    "predicting": "will", "forecast": "will", "forecasts": "will", "forecasting": "will", "foresee": "will",
+    "foresees": "will", "projected to": "likely", "forecast to": "likely", "predicted to": "likely",
+    "due to": "likely", "to come": "will", "decided to": "", "potential for": "possible", "any time soon": "will", "soon": "will",
+    "going to": "going to", "gonna": "going to", "will": "will", "'ll": "will", "shall": "will", "wo": "will",
+    "would": "will", "could": "could", "may": "may", "might": "might", "possible": "possible", "possibly": "possible",
+    "maybe": "possible", "not impossible": "possible", "can't imagine": "unlikely", "cannot imagine": "unlikely",
+    "ca n't imagine": "unlikely",
+}
+# Said with "would", these are the speaker's manners, not a forecast: "I would caution", "one would expect".
+_POLITE = {"caution", "say", "expect", "like", "think", "argue", "suggest", "guess", "imagine", "have", "hope",
+           "urge", "add", "note", "love", "prefer", "rather", "welcome", "want", "recommend", "advise"}
+_UNKNOWABLE = {"predict", "say", "tell", "know", "forecast", "foresee", "determine", "estimate", "gauge"}
+_VERB_ONLY = {"expect", "expects", "expected", "expecting", "anticipate", "anticipates", "anticipated", "predict",
+              "predicts", "predicted", "predicting", "forecast", "forecasts", "forecasting", "foresee", "foresees",
+              "doubt", "doubts"}
+_ADVERB_ONLY = {"probably", "likely", "possibly", "maybe", "inevitably", "almost certainly", "very likely",
+                "most likely", "very probably", "soon", "any time soon"}
+# A negated forecast is the question of the plain one with the probability of these rows.
+NEGATED = {"will": "unlikely", "going to": "unlikely", "likely": "unlikely", "very likely": "unlikely",
+           "almost certainly": "unlikely", "could": "unlikely", "may": "realistic possibility",
+           "might": "realistic possibility", "possible": "unlikely"}
+HEDGE_WORDS = set(PHRASES) | {"possibly", "perhaps", "certainly", "surely", "definitely", "reportedly"}
+_MODALS = {"will", "wo", "'ll", "shall", "would", "could", "may", "might", "should", "ll"}
+_FUTURE_TAGS = {"MD"}
+
+
+@dataclass(frozen=True)
+class Signal:
+    """Why a claim reads as a forecast: the words (as written), the phrase-table row they map to, a stated
+    probability (basis `stated`), and whether the claim is negated (the question asks the plain event)."""
+
+    words: str
+    row: str
+    probability: float | None = None
+    negated: bool = False
+    token: object = field(default=None, compare=False)  # the word the forecast hangs on, for the question
+
+    @property
+    def basis(self) -> str:
+        return "stated" if self.probability is not None else "phrase"
+
+
+def stated_probability(text: str) -> tuple[str, float] | None:
+    """ "a 70 per cent chance", "70% probability", "one in three chance", "fifty-fifty" → (words, probability)."""
+    match = _PERCENT.search(text)
+    if match:
+        value = float(match.group(1) or match.group(2))
+        if 0 <= value <= 100:
+            return match.group(0), round(value / 100, 4)
+    match = _ONE_IN.search(text)
+    if match:
+        top, bottom = (_number(match.group(i)) for i in (1, 2))
+        if top and bottom and top <= bottom:
+            return match.group(0), round(top / bottom, 4)
+    match = _FIFTY_FIFTY.search(text)
+    if match:
+        return match.group(0), 0.5
+    return None
+
+
+def _number(word: str) -> float | None:
+    word = word.lower()
+    try:
+        return float(word)
+    except ValueError:
+        return WORDS.get(word)
+
+
+def _negated(token) -> bool:
+    """Negation on the word itself or on the verb it serves ("won't", "did not expect", "never will")."""
+    heads = [token, token.head] if token.dep_ in ("aux", "auxpass", "advmod", "acomp", "xcomp") else [token]
+    return any(child.dep_ == "neg" for head in heads for child in head.children)
+
+
+def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | None:
+    """The forecast words of a claim (its tokens, in order), or None when the claim does not look forward.
+
+    `speech_verb` is the verb that attributes it: a predictive verb ("predicts", "expects", "doubts") makes the
+    claim a forecast by itself, negated when the verb is ("did not expect").
+    """
+    text = text or "".join(t.text_with_ws for t in tokens)
+    if text.rstrip().rstrip('"').rstrip().endswith("?"):
+        return None
+    stated = stated_probability(text)
+    if stated:
+        return Signal(stated[0], "", stated[1])
+    found = _words(tokens)
+    if speech_verb is not None and speech_verb.pos_ == "NOUN":
+        # "raised its forecast for …": the forecast, revised, is the claim (read as "will", as "predicts" is).
+        return Signal(speech_verb.text, "will", token=speech_verb)
+    if speech_verb is not None:
+        verb = speech_verb.text.lower()
+        if any(c.dep_ == "neg" for c in speech_verb.children) and any(
+            c.text.lower() in ("can", "ca", "could") for c in speech_verb.children
+        ):
+            return None  # "they cannot predict whether …": no forecast at all
+        weak = found is not None and found[1] is not None and found[1].tag_ in ("RB", "RBR") and found[0] not in (
+            "likely", "unlikely")
+        if verb in PHRASES and (found is None or weak or PHRASES[found[0]] == "will" and found[0] in ("would", "will")):
+            negated = _negated(speech_verb) or verb.startswith("doubt")
+            return _signal(verb, negated, speech_verb)
+    if found is None:
+        return None
+    words, token = found
+    negated = _negated(token) if token is not None else False
+    if words == "not impossible":
+        negated = False
+    if _denied(token, tokens):
+        negated = not negated
+    return _signal(words, negated, token)
+
+
+def _denied(token, tokens) -> bool:
+    """ "I don't think crude oil is coming off any time soon": a belief verb above the forecast words, negated."""
+    inside = {t.i for t in tokens}
+    node = token
+    while node.head.i != node.i and node.head.i in inside:
+        node = node.head
+        if node.text.lower() in ("think", "believe", "expect", "see", "imagine") and any(
+            c.dep_ == "neg" for c in node.children
+        ):
+            return True
+    return False
+
+
+def _signal(words: str, negated: bool, token) -> Signal:
+    row = PHRASES.get(words, "")
+    if row in ("unlikely", "almost no chance"):
+        # Already a low reading: "unlikely to X" asks X.
+        return Signal(words if not negated else f"not {words}", row if not negated else "likely", negated=not negated,
+                      token=token)
+    if negated:
+        return Signal(f"not {words}" if words != "wo" else "won't", NEGATED.get(row, "unlikely"), negated=True,
+                      token=token)
+    return Signal("won't" if words == "wo" else words, row, token=token)
+
+
+def _words(tokens) -> tuple[str, object] | None:
+    """The first forward-looking words in the claim that are its own (not a relative clause's, not in the past)."""
+    tokens = list(tokens)
+    # "cannot predict whether …", "impossible to say if …": nothing under such a verb is a forecast.
+    blocked = {t.i for v in tokens if v.text.lower() in _UNKNOWABLE and cannot(v) for t in v.subtree}
+    for i, token in enumerate(tokens):
+        lower = token.text.lower()
+        if token.i in blocked or _in_relative_clause(token, tokens) or _someone_elses(token, tokens):
+            continue
+        if lower in ("impossible", "difficult", "hard") and i + 2 < len(tokens) and tokens[i + 1].text == "to" \
+                and tokens[i + 2].text.lower() in _UNKNOWABLE:
+            continue
+        two = f"{lower} {tokens[i + 1].text.lower()}" if i + 1 < len(tokens) else ""
+        three = f"{two} {tokens[i + 2].text.lower()}" if i + 2 < len(tokens) else ""
+        for phrase in (three, two):
+            if phrase and phrase in PHRASES and phrase not in ("due to",):
+                if phrase.endswith(" to") and phrase not in ("bound to", "certain to", "sure to", "going to",
+                                                              "to come") and not _verb_follows(tokens, i + phrase.count(" ") + 1):
+                    continue
+                return phrase, token
+        if lower == "due" and two == "due to" and _verb_follows(tokens, i + 2):
+            return "due to", token
+        if lower == "going" and i + 1 < len(tokens) and tokens[i + 1].text.lower() == "to" and _verb_follows(tokens, i + 2):
+            return "going to", token
+        if token.tag_ == "MD" and lower in _MODALS:
+            following = [t.text.lower() for t in tokens[i + 1 : i + 3]]
+            if lower not in ("will", "wo", "'ll", "ll", "shall") and "have" in following and any(
+                    t.tag_ == "VBN" for t in tokens[i + 1 : i + 4]):
+                continue  # "could have gone": the past ("will have recovered" is not)
+            if lower in ("may", "might", "could") and _present_speculation(token, tokens):
+                continue  # "X may not be a cohesive alliance", "Zelenskyy may be hoping": the present
+            if lower == "should" and not (any(c.dep_ == "auxpass" for c in token.head.children) and any(
+                    e.label_ == "DATE" for e in token.doc.ents if e.start >= tokens[0].i and e.end <= tokens[-1].i + 1)):
+                continue  # advice, not a forecast ("should be accomplished within four years" is one)
+            if _comparative(token.head, tokens):
+                continue  # "higher than they would be if …"
+            if lower == "would" and (token.head.text.lower() in _POLITE or token.head.text.lower().rstrip("ed") in _POLITE
+                                     or token.head.text.lower().rstrip("d") in _POLITE):
+                continue
+            return ("will" if lower in ("ll", "'ll", "shall") else lower), token
+        if lower in PHRASES and lower not in _MODALS and not lower.endswith(" to") and PHRASES[lower]:
+            if lower in ("expected", "predicted", "forecast") and token.tag_ in ("VBN", "JJ") and two.endswith(" to"):
+                continue  # handled as "expected to" with its verb
+            if lower in _VERB_ONLY and token.pos_ not in ("VERB", "AUX"):
+                continue  # "life-saving forecasts": a noun
+            if lower in _VERB_ONLY and (cannot(token) or _generic_subject(token)):
+                continue  # "it is impossible to predict", "they cannot predict", "as one would expect"
+            if lower in _VERB_ONLY and token.tag_ in ("VBD", "VBN") and any(
+                    c.dep_ == "nsubj" and c.pos_ in ("NOUN", "PROPN") for c in token.children):
+                continue  # "Planners predicted the increase …": somebody's past forecast, reported
+            if lower in ("likely", "very likely", "most likely", "possible", "unlikely") and _about_now(token):
+                continue  # "it is very likely that human activity is responsible": the present
+            if lower in _ADVERB_ONLY and token.tag_.startswith("RB") and _past(token.head):
+                continue  # "probably avoided a depression": about the past
+            return lower, token
+    return None
+
+
+_BELIEFS = {"think", "thinks", "thought", "believe", "believes", "believed", "hope", "hopes", "hoping", "hoped",
+            "fear", "fears", "feared", "want", "wants", "wanted", "wish", "wishes", "expects", "expect", "expected",
+            "sense", "senses", "assume", "assumes"}
+
+
+def _someone_elses(token, tokens) -> bool:
+    """ "Kim Jong-un thinks Putin will win", "Zelenskyy may be hoping …": a third party's belief, reported inside
+    the speaker's claim, is not the speaker's forecast."""
+    inside = {t.i for t in tokens}
+    node = token
+    for _ in range(8):
+        verb = node if node.text.lower() in _BELIEFS else None
+        if verb is not None and verb.i != token.i and token.head.i != verb.i:
+            subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
+            if subject is not None and subject.pos_ in ("PROPN", "NOUN") and subject.i in inside:
+                return True
+        if node.head.i == node.i or node.head.i not in inside:
+            return False
+        node = node.head
+    return False
+
+
+def cannot(verb) -> bool:
+    """ "cannot predict", "impossible to predict", "too early to say": no forecast at all."""
+    children = {c.text.lower() for c in verb.children}
+    if children & {"not", "n't"} and children & {"can", "ca", "could"}:
+        return True
+    return verb.dep_ == "xcomp" and verb.head.text.lower() in ("impossible", "difficult", "hard", "early", "possible")
+
+
+def _generic_subject(verb) -> bool:
+    return any(c.dep_ == "nsubj" and c.text.lower() in ("one", "you") for c in verb.children) or any(
+        c.tag_ == "MD" and c.text.lower() == "would" for c in verb.children)
+
+
+def _about_now(adjective) -> bool:
+    """ "likely that X is …": the clause it rates is in the present or the past, with no modal."""
+    clauses = [c for c in [*adjective.children, *adjective.head.children]
+               if c.dep_ in ("ccomp", "csubj") and c.pos_ in ("VERB", "AUX")]
+    return bool(clauses) and all(
+        c.tag_ in ("VBZ", "VBP", "VBD") and not any(g.tag_ == "MD" for g in c.children) for c in clauses)
+
+
+def _present_speculation(modal, tokens) -> bool:
+    verb = modal.head
+    has_date = any(e.label_ == "DATE" for e in modal.doc.ents if e.start >= tokens[0].i and e.end <= tokens[-1].i + 1)
+    if has_date:
+        return False
+    if verb.tag_ == "VBG" and any(c.text.lower() == "be" and c.dep_ == "aux" for c in verb.children):
+        return True  # "may be hoping"
+    if verb.text.lower() == "be" and any(c.dep_ == "attr" for c in verb.children):
+        return True  # "may not be a cohesive alliance"
+    return False
+
+
+def _comparative(verb, tokens) -> bool:
+    """ "closer than we would have guessed a Republican would be running": a comparison, not a forecast."""
+    inside = {t.i for t in tokens}
+    node = verb
+    for _ in range(6):
+        if any(c.dep_ == "mark" and c.text.lower() == "than" for c in node.children):
+            return True
+        if node.head.i == node.i or node.head.i not in inside:
+            return False
+        node = node.head
+    return False
+
+
+def _past(verb) -> bool:
+    """A verb in the past ("avoided", "has risen", "had been") with no modal."""
+    if any(c.tag_ == "MD" for c in verb.children):
+        return False
+    if verb.tag_ == "VBD":
+        return True
+    return verb.tag_ == "VBN" and any(c.text.lower() in ("has", "have", "had") for c in verb.children)
+
+
+def _verb_follows(tokens, index: int) -> bool:
+    return index < len(tokens) and (tokens[index].tag_ in ("VB", "VBP") or tokens[index].pos_ == "AUX")
+
+
+def _in_relative_clause(token, tokens) -> bool:
+    """ "boys who will wind up …": the forecast words belong to a noun's relative clause, not to the claim."""
+    inside = {t.i for t in tokens}
+    node = token
+    while node.head.i != node.i and node.head.i in inside:
+        if node.dep_ == "relcl" or node.dep_ == "acl" and node.i != token.i and not any(
+                c.dep_ == "mark" for c in node.children):
+            return True  # ("the risk that the downturn could …" is the noun's content, not a relative clause)
+        node = node.head
+    return False

