@@ -78,7 +78,6 @@ KNOWN_BODIES = {
     "OMB": "Office of Management and Budget", "EIA": "Energy Information Administration",
     "NOAA": "National Oceanic and Atmospheric Administration", "NASA": "National Aeronautics and Space Administration",
     "CDC": "Centers for Disease Control and Prevention", "FDA": "Food and Drug Administration",
-    "NABE": "National Association for Business Economics", "NIC": "National Intelligence Council",
     "RBA": "Reserve Bank of Australia", "BOJ": "Bank of Japan", "BOE": "Bank of England",
     "ADB": "Asian Development Bank", "UNEP": "United Nations Environment Programme", "UNAIDS": "Joint United Nations "
     "Programme on HIV/AIDS", "NIS": "National Intelligence Service",
@@ -108,6 +107,8 @@ class Registry:
     affiliation: dict[str, str] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)
     mentions: list[tuple[int, str]] = field(default_factory=list)  # (offset in the text, person), in order
+    bodies_named: list[tuple[int, str]] = field(default_factory=list)  # (offset in the text, body), in order
+    offset: int = 0  # where the paragraph being read starts in the text
     last_person: Speaker | None = None
     last_body: Speaker | None = None
     last_plural: Speaker | None = None
@@ -121,7 +122,7 @@ class Registry:
                     self.add_person(name)
                     self._learn_title(ent)
             elif ent.label_ in ("ORG",) and ent.text not in self.bodies:
-                self.bodies.append(_strip_the(ent.text))
+                self.bodies.append(strip_the(ent.text))
         text = doc.text
         for match in re.finditer(r"\b((?:[A-Z]\.)*[A-Z](?:[\w-]+|\.)(?:\s+(?:[A-Z][\w-]+|of|on|for|and|the|de|in)){1,7})\s+\((?P<acr>[A-Z][A-Z.]{1,8})\)", text):
             self.acronyms.setdefault(match.group("acr").replace(".", ""), match.group(1))
@@ -184,11 +185,11 @@ class Registry:
         article's own "(IMF)", the initials of a body it names, or a short list of bodies news quotes most."""
         bare = name.replace(".", "")
         known = KNOWN_BODIES.get(bare) or next((acr for acr, full in KNOWN_BODIES.items()
-                                                if full.lower() == _strip_the(name).lower()), None)
+                                                if full.lower() == strip_the(name).lower()), None)
         if known and bare in KNOWN_BODIES:
             return f"{KNOWN_BODIES[bare]} ({bare})"
         if known:
-            return f"{_strip_the(name)} ({known})"
+            return f"{strip_the(name)} ({known})"
         if not re.fullmatch(r"[A-Z]{2,8}", bare):
             return name
         if bare in self.acronyms:
@@ -211,7 +212,7 @@ def _one_edit(a: str, b: str) -> bool:
     return True
 
 
-def _strip_the(text: str) -> str:
+def strip_the(text: str) -> str:
     return re.sub(r"^(?:the|The)\s+", "", text).removesuffix("'s").removesuffix("'").strip()
 
 
@@ -262,7 +263,9 @@ def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker 
         return None
     names = [subject, *(c for c in subject.children if c.dep_ == "conj")]
     found = [_one_speaker(token, registry, publisher=publisher) for token in names]
-    found = [s for s in found if s is not None]
+    # A "name" of many words or one that opens with a small word is a misparse, not a speaker.
+    found = [s for s in found if s is not None and (not s.name or len(s.name.split()) <= 9 and s.name.split()[0].lower()
+                                                   not in ("with", "in", "on", "at", "for", "by", "from", "of", "as"))]
     if not found:
         return None
     if len(found) == 1:
@@ -289,7 +292,7 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             if entity is not None and entity.label_ == "PERSON":
                 return _person(entity, registry)
             if entity is not None and entity.label_ in ("ORG", "GPE", "NORP"):
-                return Speaker(registry.expand(_strip_the(entity.text)), kind="body")  # "the regulator Ofwat"
+                return Speaker(registry.expand(strip_the(entity.text)), kind="body")  # "the regulator Ofwat"
             run = _proper_run(child)
             if len(run) >= 2 and token.text.lower() in PERSON_NOUNS | TITLES:
                 return Speaker(registry.add_person(run.text))
@@ -315,7 +318,7 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
         if entity.label_ == "PERSON" or entity.label_ not in ("ORG", "GPE", "NORP") and token.tag_ == "NNP":
             return _person(entity, registry)
         if token.tag_.startswith("NNP") or entity.root.i == token.i:
-            name = registry.expand(_strip_the(entity.text))
+            name = registry.expand(strip_the(entity.text))
             return Speaker(name, kind="body", affiliation="")
     if token.tag_ in ("NNP", "NNPS"):
         span = _proper_run(token)
@@ -358,8 +361,13 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
         if named:
             # "U.S. government forecasters", "A new United Nations report", "Figures released by the OECD".
             entity = next((e for e in doc.ents if e.start <= named[0].i < e.end), None)
-            if token.text.lower() in ("figures", "data", "numbers", "estimates") and entity is not None:
-                return Speaker(registry.expand(_strip_the(entity.text)), kind="body")
+            if entity is not None and (token.text.lower() in ("figures", "data", "numbers", "estimates")
+                                       or token.text.lower() in BODY_HEADS and entity.start > token.i):
+                # "Figures released by the OECD", "a report published by the Food and Agriculture Organization".
+                return Speaker(registry.expand(strip_the(entity.text)), kind="body")
+            if entity is not None and token.text.lower() in GENERIC and entity.start > token.i:
+                # "economists surveyed by Acme", "analysts at Goldman Sachs": the body's people.
+                return Speaker(f"{registry.expand(strip_the(entity.text))} {token.text}", kind="group")
             words = [t.text for t in token.subtree if t.i <= token.i and t.tag_ not in ("DT", "POS") and t.dep_ != "punct"]
             kind = "person" if token.text.lower() in PERSON_NOUNS else "group" if token.tag_ == "NNS" else "body"
             return Speaker(" ".join(registry.expand(w) for w in words), kind=kind)
@@ -367,7 +375,14 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             for body in reversed(registry.bodies):
                 if token.text.lower() in body.lower():
                     return Speaker(registry.expand(body), kind="body")
-            return registry.last_body
+            if registry.last_body is not None:
+                return registry.last_body  # "the report", "the panel": the body last quoted
+            # "the firm", "the company", before any body spoke: the last body the text named before it.
+            here = registry.offset + token.idx
+            for position, body in reversed(registry.bodies_named):
+                if position < here:
+                    return Speaker(registry.expand(body), kind="body")
+            return None
     return None
 
 
@@ -384,7 +399,7 @@ def _body_before(pronoun, *, plural: bool, registry: Registry) -> Speaker | None
             if inner.ent_type_ in ("ORG", "GPE") and inner.dep_ != "pobj" or inner.i == token.i and inner.ent_type_ == "ORG":
                 entity = next((e for e in doc.ents if e.start <= inner.i < e.end), None)
                 if entity is not None:
-                    return Speaker(registry.expand(_strip_the(entity.text)), kind="body")
+                    return Speaker(registry.expand(strip_the(entity.text)), kind="body")
         return None
     return None
 

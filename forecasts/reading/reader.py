@@ -68,7 +68,10 @@ def read_article(text: str, *, publisher: str = "", published: dt.date | None = 
             spans += _pieces(start, paragraph)
     registry = Registry()
     reader = _Reader(text, registry, publisher=publisher, published=published)
-    docs = list(pipeline().pipe([paragraph for _, paragraph in spans], batch_size=32))
+    texts = [paragraph for _, paragraph in spans]
+    if texts:
+        texts[0] = _sentence_case(texts[0], text)
+    docs = list(pipeline().pipe(texts, batch_size=32))
     # Names and titles first, from the whole article: a headline's "Bernanke" and a later "the chairman" find the
     # person the body introduces.
     for doc in docs:
@@ -87,10 +90,13 @@ class _Reader:
 
     # --- one paragraph --------------------------------------------------------------------------------------
     def paragraph(self, doc, p_start: int, *, headline: bool) -> None:
+        self.registry.offset = p_start
         for ent in doc.ents:
             if ent.label_ == "PERSON":
                 name = self.registry.find_person(ent.text) or ent.text
                 self.registry.mentions.append((p_start + ent.start_char, name))
+            elif ent.label_ == "ORG":
+                self.registry.bodies_named.append((p_start + ent.start_char, attribution.strip_the(ent.text)))
         pieces, open_at_end = _quoted_pieces(doc.text)
         inside = _inside_mask(doc, pieces)
         starts_quoted = doc.text.lstrip().startswith('"')
@@ -302,9 +308,15 @@ class _Reader:
 
     def _candidate(self, tokens, speaker: Speaker, signal, p_start: int, *, flags: list[str]) -> Candidate:
         tokens = sorted(tokens, key=lambda t: t.i)
+        # The claim's own words: no stray punctuation at either end (the full stop after "according to X").
+        while len(tokens) > 1 and tokens[-1].is_punct and tokens[-1].text not in ('"', "'", "?"):
+            tokens = tokens[:-1]
+        while len(tokens) > 1 and tokens[0].is_punct:
+            tokens = tokens[1:]
         start = tokens[0].idx
         end = tokens[-1].idx + len(tokens[-1].text)
-        paragraph = tokens[0].doc.text
+        # The article's own characters (a headline is parsed in sentence case, of the same length).
+        paragraph = self.text[p_start : p_start + len(tokens[0].doc.text)]
         while start < end and paragraph[start] in _TRIM:
             start += 1
         while end > start and paragraph[end - 1] in _TRIM:
@@ -351,6 +363,33 @@ def _pieces(start: int, paragraph: str) -> list[tuple[int, str]]:
     return [(offset, piece) for offset, piece in pieces if piece.strip()]
 
 
+_WORD = re.compile(r"[A-Za-z][a-z']+")
+
+
+def _sentence_case(headline: str, text: str) -> str:
+    """A Title-Cased Headline as the parser reads a sentence best: capitals kept only on the first word and on words
+    the article's body capitalises mid-sentence (names). Same length, so every offset still points into the text."""
+    words = _WORD.findall(headline)
+    if len(words) < 3 or sum(w[0].isupper() for w in words if len(w) > 3) < 0.6 * sum(len(w) > 3 for w in words):
+        return headline
+    body = text[len(headline):]
+
+    def case(match: re.Match) -> str:
+        word = match.group(0)
+        if match.start() == 0 or not word[0].isupper():
+            return word
+        lower = len(re.findall(rf"(?<![.!?\n\"] ){re.escape(word.lower())}\b", body))
+        upper = len(re.findall(rf"(?<=[a-z,;] ){re.escape(word)}\b", body))
+        return word.lower() if lower >= upper and (lower or word.lower() in _COMMON) else word
+
+    return _WORD.sub(case, headline)
+
+
+_COMMON = {"will", "could", "may", "might", "says", "say", "said", "predicts", "predict", "expects", "expect",
+           "warns", "warn", "sees", "likely", "to", "in", "of", "for", "and", "the", "by", "on", "at", "with", "as",
+           "more", "less", "than", "new", "next", "year", "rise", "fall", "growth", "end", "season"}
+
+
 def _teaser(paragraph: str, text: str) -> bool:
     """A summary cut off with "…" that the article's body repeats in full: read once, in the body."""
     body = paragraph.rstrip()
@@ -381,7 +420,8 @@ def _dates_in(tokens):
 # What a speaker's "will" about themselves can mean that is not their plan: the outcome is not theirs to decide.
 _OUTCOMES = {"win", "lose", "be", "become", "have", "get", "see", "face", "fall", "rise", "grow", "need", "reach",
              "end", "fail", "succeed", "remain", "stay", "take", "suffer", "recover", "return", "survive", "ensure",
-             "make", "help", "bring", "create", "lead", "mean", "allow", "cause", "enable", "produce", "result"}
+             "make", "help", "bring", "create", "lead", "mean", "allow", "cause", "enable", "produce", "result",
+             "do", "perform", "finish", "beat", "qualify", "score", "hold", "pass", "close", "come", "go"}
 
 
 def _intention(signal, speaker: Speaker, *, quoted: bool) -> bool:
@@ -419,8 +459,9 @@ def _claim_of(verb) -> list:
         # "analysts anticipated that beyond …, the North could get …", parsed with the clause as the head.
         tokens = [t for t in verb.head.subtree if t.i > verb.i]
         return tokens[1:] if tokens and tokens[0].text.lower() == "that" else tokens
+    told = verb.text.lower() in ("tell", "tells", "told", "telling")  # "told reporters": whom, not what
     parts = [c for c in verb.children if c.dep_ == "ccomp" or c.i > verb.i and c.dep_ in (
-        "xcomp", "advcl", "dobj", "attr", "oprd", "prep", "acomp", "npadvmod")]
+        "xcomp", "advcl", "dobj", "attr", "oprd", "prep", "acomp", "npadvmod") and not (told and c.dep_ == "dobj")]
     parts += [c for c in verb.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and c.i > verb.i
               and c.text.lower() not in attribution.SPEECH_VERBS
               and any(g.dep_ in ("nsubj", "nsubjpass", "expl") for g in c.children)]

@@ -187,7 +187,8 @@ def _words(tokens) -> tuple[str, object] | None:
     blocked = {t.i for v in tokens if v.text.lower() in _UNKNOWABLE and cannot(v) for t in v.subtree}
     for i, token in enumerate(tokens):
         lower = token.text.lower()
-        if token.i in blocked or _in_relative_clause(token, tokens) or _someone_elses(token, tokens):
+        if token.i in blocked or _in_relative_clause(token, tokens) or _someone_elses(token, tokens) \
+                or _embedded_question(token):
             continue
         if lower in ("impossible", "difficult", "hard") and i + 2 < len(tokens) and tokens[i + 1].text == "to" \
                 and tokens[i + 2].text.lower() in _UNKNOWABLE:
@@ -279,6 +280,15 @@ def _about_now(adjective) -> bool:
                if c.dep_ in ("ccomp", "csubj") and c.pos_ in ("VERB", "AUX")]
     return bool(clauses) and all(
         c.tag_ in ("VBZ", "VBP", "VBD") and not any(g.tag_ == "MD" for g in c.children) for c in clauses)
+
+
+def _embedded_question(token) -> bool:
+    """ "how many people will develop diabetes", "whether the talks will resume": a question, not a claim."""
+    verb = token.head if token.dep_ in ("aux", "auxpass", "neg", "advmod") else token
+    first = min(verb.subtree, key=lambda t: t.i)
+    if first.tag_ in ("WRB", "WDT", "WP") or first.text.lower() == "whether":
+        return verb.dep_ != "ROOT"
+    return first.text.lower() == "if" and verb.dep_ in ("ccomp", "pcomp", "dobj")
 
 
 def _present_speculation(modal, tokens) -> bool:
