@@ -335,11 +335,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 
 CSV_IMPORT_MAX_BYTES = env_int("CSV_IMPORT_MAX_BYTES", 50 * 1024 * 1024)
 
 # Work bounds: no request holds a web worker for more than a few seconds. An article up to INGEST_SYNC_MAX_BYTES
-# is read in the request (201; the reader's measured cost with its drafts written is about 2 s per MB on SQLite and
-# 3.5 s on PostgreSQL, README "Work bounds"); a larger one (up to 1 MB) is a job for a Celery worker (202 and a job
-# to poll). An admin CSV upload above CSV_SYNC_MAX_BYTES (about 1 s per MB on PostgreSQL, 3 s on SQLite) is
+# is read in the request (201; the reader parses as it reads, about 40 ms per KB with its drafts written, so 25 KB
+# is about a second: README "Work bounds", tests/benchmarks/bench_ingest_budget.py); a larger one (up to 1 MB) is a
+# job for a Celery worker (202 and a job to poll). An admin CSV upload above CSV_SYNC_MAX_BYTES (about 1 s per MB on PostgreSQL, 3 s on SQLite) is
 # imported by a job too. The jobs' time limits, in seconds:
-INGEST_SYNC_MAX_BYTES = env_int("INGEST_SYNC_MAX_BYTES", 50_000)
+INGEST_SYNC_MAX_BYTES = env_int("INGEST_SYNC_MAX_BYTES", 25_000)
 CSV_SYNC_MAX_BYTES = env_int("CSV_SYNC_MAX_BYTES", 1_000_000)
 INGEST_JOB_TIME_LIMIT = env_int("INGEST_JOB_TIME_LIMIT", 120)
 CSV_JOB_TIME_LIMIT = env_int("CSV_JOB_TIME_LIMIT", 900)

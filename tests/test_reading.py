@@ -209,3 +209,18 @@ def test_a_long_paragraph_is_parsed_in_pieces_and_keeps_every_offset():
     found = read_article(text, published=PUBLISHED)
     assert len(found) == 400
     assert all(text[c.start : c.end] == c.quote for c in found)
+
+
+def test_a_title_cased_headline_is_read_in_sentence_case_and_quoted_as_printed():
+    text = normalize_text("Ruiz Says Inflation Will Fall Below Three Percent Next Year\n\n"
+                          "Ana Ruiz, an economist at Banco Norte, spoke on Monday.\n")
+    (found,) = read_article(text, published=PUBLISHED)
+    assert found.speaker == "Ana Ruiz"
+    assert found.quote == "Inflation Will Fall Below Three Percent Next Year"  # the article's own capitals
+    assert found.resolve_by == dt.date(2026, 12, 31)
+
+
+def test_a_sentence_no_person_would_say_is_not_read():
+    nested = "Ana Ruiz said that " * 60 + "rates will rise."  # one 'sentence' of some 250 words
+    assert read(nested) == []
+    assert len(read("Ana Ruiz said that rates will rise.")) == 1

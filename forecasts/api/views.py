@@ -303,7 +303,7 @@ class SourceViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         responses={
             201: OpenApiResponse(
                 s.SourceIngestResponseSerializer,
-                description="Read at once (the text is within INGEST_SYNC_MAX_BYTES, 50 KB): the source and its drafts.",
+                description="Read at once (the text is within INGEST_SYNC_MAX_BYTES, 25 KB): the source and its drafts.",
             ),
             202: OpenApiResponse(
                 s.IngestJobSerializer,

@@ -82,6 +82,7 @@ KNOWN_BODIES = {
     "ADB": "Asian Development Bank", "UNEP": "United Nations Environment Programme", "UNAIDS": "Joint United Nations "
     "Programme on HIV/AIDS", "NIS": "National Intelligence Service",
 }
+MAX_BODIES = 500  # an article names a few dozen; past this (a pathological text) no more are learnt
 PRONOUNS_PERSON = {"he", "she", "him", "her"}
 PRONOUNS_BODY = {"it"}
 PRONOUNS_PLURAL = {"they", "them"}
@@ -103,7 +104,7 @@ class Registry:
 
     by_surname: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
-    bodies: list[str] = field(default_factory=list)
+    bodies: dict[str, None] = field(default_factory=dict)  # the bodies named, in order (a dict: each once)
     affiliation: dict[str, str] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)
     mentions: list[tuple[int, str]] = field(default_factory=list)  # (offset in the text, person), in order
@@ -121,8 +122,14 @@ class Registry:
                 if name and len(name.split()) >= 2:
                     self.add_person(name)
                     self._learn_title(ent)
-            elif ent.label_ in ("ORG",) and ent.text not in self.bodies:
-                self.bodies.append(strip_the(ent.text))
+            elif ent.label_ == "ORG" and len(self.bodies) < MAX_BODIES:
+                self.bodies.setdefault(strip_the(ent.text))
+        for token in doc:
+            # "Ana Ruiz, an economist at Banco Norte": a person, whatever the entity tagger thought.
+            if token.dep_ == "appos" and token.text.lower() in PERSON_NOUNS | TITLES and token.head.tag_ == "NNP":
+                run = [t for t in _proper_run(token.head) if t.text.lower().strip(".") not in TITLES]
+                if len(run) >= 2:
+                    self.add_person(" ".join(t.text for t in run), _affiliation_of(token.head))
         text = doc.text
         for match in re.finditer(r"\b((?:[A-Z]\.)*[A-Z](?:[\w-]+|\.)(?:\s+(?:[A-Z][\w-]+|of|on|for|and|the|de|in)){1,7})\s+\((?P<acr>[A-Z][A-Z.]{1,8})\)", text):
             self.acronyms.setdefault(match.group("acr").replace(".", ""), match.group(1))
@@ -275,6 +282,11 @@ def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker 
 
 def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None:
     doc = token.doc
+    if token.text[:1].isupper() and token.text.lower() not in TITLES | PERSON_NOUNS and not any(
+            c.dep_ == "compound" for c in token.children):
+        known = registry.find_person(token.text)
+        if known:  # "Ruiz says …" in a headline the tagger read as a common noun
+            return Speaker(known, affiliation=registry.affiliation.get(known, ""))
     # "A British-based West Africa expert, Chris Melville, …", "WHO Medical Officer, Nigel Unwin, …": the person in
     # apposition.
     described = token.pos_ == "NOUN" or token.text.lower() in PERSON_NOUNS | TITLES | BODY_HEADS

@@ -11,12 +11,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from wordfreq import zipf_frequency
+
 from forecasts.reading import attribution, questions, signals
 from forecasts.reading.attribution import Registry, Speaker
 from forecasts.reading.deadlines import deadline_for
 from forecasts.reading.nlp import pipeline
 
 MIN_CLAIM_WORDS = 4
+# A "sentence" longer than this is no sentence a person says (news sentences run to 60 words or so): it is not read,
+# which keeps a pathological text (one clause nested in the next for pages) linear.
+MAX_SENTENCE_TOKENS = 150
 # A paragraph longer than this is parsed in pieces cut at sentence ends (else at spaces): the parser's memory grows
 # with the length of one text (about 1 GB per 100,000 characters, spaCy says), and news paragraphs are far shorter.
 MAX_PARSE = 5_000
@@ -105,6 +110,9 @@ class _Reader:
         piece_speakers = self._piece_speakers(doc, pieces, attributions, carried)
         previous: Speaker | None = None
         for sentence in doc.sents:
+            if len(sentence) > MAX_SENTENCE_TOKENS:
+                previous = None
+                continue
             previous = self._sentence(doc, sentence, p_start, inside, pieces, piece_speakers, attributions, previous,
                                       headline=headline)
         named = [s for (s, _) in piece_speakers if s is not None]
@@ -117,7 +125,7 @@ class _Reader:
     def _attributions(self, doc, inside) -> list[_Attribution]:
         found = []
         for token in doc:
-            if inside[token.i]:
+            if inside[token.i] or len(token.sent) > MAX_SENTENCE_TOKENS:
                 continue
             lower = token.text.lower()
             if token.ent_type_ == "PERSON" and token.ent_iob_ == "B" and token.dep_ in ("nsubj", "nsubjpass", "appos") \
@@ -380,7 +388,10 @@ def _sentence_case(headline: str, text: str) -> str:
             return word
         lower = len(re.findall(rf"(?<![.!?\n\"] ){re.escape(word.lower())}\b", body))
         upper = len(re.findall(rf"(?<=[a-z,;] ){re.escape(word)}\b", body))
-        return word.lower() if lower >= upper and (lower or word.lower() in _COMMON) else word
+        if upper > lower:
+            return word  # the body capitalises it mid-sentence: a name
+        common = word.lower() in _COMMON or zipf_frequency(word.lower(), "en") >= 3.5
+        return word.lower() if lower or common else word
 
     return _WORD.sub(case, headline)
 
