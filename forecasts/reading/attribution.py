@@ -182,7 +182,8 @@ class Registry:
         # Appositions: "Joe Biden, the vice president of …" and "the vice president of …, Joe Biden".
         head = ent.root
         for other in [*head.children, head.head]:
-            if (other.dep_ == "appos" or head.dep_ == "appos" and other is head.head) and other.pos_ == "NOUN":
+            if (other.dep_ == "appos" or head.dep_ == "appos" and other is head.head) and (
+                    other.pos_ == "NOUN" or other.text.lower() in TITLES | PERSON_NOUNS):
                 title = [t.text.lower() for t in other.lefts if t.dep_ in ("compound", "amod")] + [other.text.lower()]
                 self.titles.setdefault(" ".join(title[-2:]), name)
                 self.titles.setdefault(other.text.lower(), name)
@@ -335,6 +336,12 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
     if token.tag_ in ("NNP", "NNPS"):
         span = _proper_run(token)
         words = [t for t in span if t.text.lower().strip(".") not in TITLES]
+        if span[-1].text.lower() in TITLES | PERSON_NOUNS and all(t.ent_type_ in ("GPE", "NORP", "ORG") for t in words):
+            # "UK Prime Minister", "the Commissioner of Sports": the person the article gave that title.
+            for size in (3, 2, 1):
+                key = " ".join(t.text.lower() for t in span[-size:])
+                if len(span) >= size and key in registry.titles:
+                    return Speaker(registry.titles[key])
         if len(words) == 1:
             person = registry.find_person(words[0].text)
             if person:
@@ -384,6 +391,13 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             kind = "person" if token.text.lower() in PERSON_NOUNS else "group" if token.tag_ == "NNS" else "body"
             return Speaker(" ".join(registry.expand(w) for w in words), kind=kind)
         if token.text.lower() in BODY_HEADS:
+            # "A report from the e-Marketer research group": the body the noun comes from, named there.
+            for prep in token.children:
+                if prep.dep_ == "prep" and prep.text.lower() in ("from", "by", "of", "at"):
+                    source = next((c for c in prep.children if c.dep_ == "pobj"), None)
+                    if source is not None and any(t.text[:1].isupper() for t in source.subtree if t.i <= source.i):
+                        first = min(t.i for t in source.subtree if t.tag_ != "DT")
+                        return Speaker(registry.expand(doc[first : source.i + 1].text), kind="body")
             for body in reversed(registry.bodies):
                 if token.text.lower() in body.lower():
                     return Speaker(registry.expand(body), kind="body")

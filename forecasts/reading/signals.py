@@ -53,8 +53,10 @@ PHRASES = {
 }
 # Said with "would", these are the speaker's manners, not a forecast: "I would caution", "one would expect".
 _POLITE = {"caution", "say", "expect", "like", "think", "argue", "suggest", "guess", "imagine", "have", "hope",
-           "urge", "add", "note", "love", "prefer", "rather", "welcome", "want", "recommend", "advise"}
-_UNKNOWABLE = {"predict", "say", "tell", "know", "forecast", "foresee", "determine", "estimate", "gauge"}
+           "urge", "add", "note", "love", "prefer", "rather", "welcome", "want", "recommend", "advise", "seem",
+           "appear", "argue"}
+_UNKNOWABLE = {"predict", "say", "tell", "know", "forecast", "foresee", "determine", "estimate", "gauge", "confirm",
+               "verify", "prove", "judge", "rule", "assess", "quantify"}
 _VERB_ONLY = {"expect", "expects", "expected", "expecting", "anticipate", "anticipates", "anticipated", "predict",
               "predicts", "predicted", "predicting", "forecast", "forecasts", "forecasting", "foresee", "foresees",
               "doubt", "doubts"}
