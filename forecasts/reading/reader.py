@@ -60,6 +60,7 @@ class _Attribution:
     verb: object
     speaker: Speaker
     claim: list  # tokens
+    pronoun: str = ""  # the speaker was found through "he", "she", "it" or "they"
 
 
 def read_article(text: str, *, publisher: str = "", published: dt.date | None = None) -> list[Candidate]:
@@ -201,7 +202,8 @@ class _Reader:
             speaker = attribution.speaker_for(subject, self.registry, publisher=self.publisher)
             if speaker is None:
                 continue
-            found.append(_Attribution(token, speaker, _claim_of(token)))
+            pronoun = subject.text.lower() if subject.pos_ == "PRON" else ""
+            found.append(_Attribution(token, speaker, _claim_of(token), pronoun))
             self._remember(speaker)
         return found
 
@@ -239,8 +241,9 @@ class _Reader:
                     distance = verb.idx - b if verb.idx >= b else a - verb.idx
                     near.append((distance, item))
             if near:
-                speaker = min(near, key=lambda pair: pair[0])[1].speaker
-                result.append((speaker, ""))
+                nearest = min(near, key=lambda pair: pair[0])[1]
+                speaker = nearest.speaker
+                result.append((speaker, _through(nearest.pronoun)))
                 last_named = speaker
             elif last_named is not None:
                 result.append((last_named, ""))
@@ -271,7 +274,8 @@ class _Reader:
                 continue
             if _intention(signal, item.speaker, quoted=False):
                 continue
-            made.append(self._candidate(claim, item.speaker, signal, p_start, flags=["reported speech"]))
+            flags = ["reported speech"] + ([_through(item.pronoun)] if item.pronoun else [])
+            made.append(self._candidate(claim, item.speaker, signal, p_start, flags=flags))
         for (a, b), (speaker, flag) in zip(pieces, piece_speakers):
             tokens = [t for t in sentence if inside[t.i] and a <= t.idx < b]
             words = [t for t in tokens if not t.is_punct]
@@ -411,6 +415,10 @@ def _teaser(paragraph: str, text: str) -> bool:
 
 
 _WEEKDAY = re.compile(r"(?:on |last |this )?(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
+
+
+def _through(pronoun: str) -> str:
+    return f"speaker found through '{pronoun}': check who it means" if pronoun else ""
 
 
 def _dates_in(tokens):
