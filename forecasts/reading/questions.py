@@ -55,6 +55,7 @@ def question_for(claim, *, signal, speaker, registry, deadline: dt.date, quoted:
         ]
     subject, rest = built
     rest = _SOON.sub("", rest).strip(" ,")
+    rest = re.sub(r"(?:\s*,)?\s+\b(?:by|in|before|until|within|over|during|through|from)$", "", rest).strip(" ,")
     question = f"Will {subject} {rest} by {when}?".replace("  ", " ")
     question = _tidy(question)
     if len(question) > 300:
@@ -143,7 +144,7 @@ def _build(claim, *, signal, context):
         return None
     # "I think (that) X", "I suspect we're going to see …", "there is a 70 percent chance that X": the claim is X.
     for _ in range(3):
-        inner = _inner_clause(root, inside)
+        inner = _inner_clause(root, inside, speaker=speaker)
         if inner is None:
             break
         root = inner
@@ -231,7 +232,9 @@ def _build(claim, *, signal, context):
     replaced, leave = {}, set()
     for t in words:
         if t.i == verb.i:
-            replaced[t.i] = _base(verb)
+            # "is needed": a passive keeps its participle ("be needed"); "fell" becomes "fall".
+            passive = verb.tag_ == "VBN" and any(c.dep_ == "auxpass" for c in verb.children)
+            replaced[t.i] = verb.text if passive else _base(verb)
         elif t.dep_ in ("aux", "auxpass") and t.head.i == verb.i and t.text.lower() in BE | HAVE | DO and t.i < verb.i:
             # "will be completed": the passive's "be" stays; "has risen" becomes "rise".
             if t.text.lower() in BE and verb.tag_ == "VBN":
@@ -245,11 +248,13 @@ def _build(claim, *, signal, context):
     return subject_text, rest
 
 
-def _inner_clause(root, inside):
+def _inner_clause(root, inside, *, speaker=None):
     lower = root.text.lower()
     subject = next((c for c in root.children if c.dep_ in ("nsubj", "expl")), None)
+    speaker_words = {w.lower() for w in (speaker.name if speaker else "").replace("(", " ").replace(")", " ").split()}
     if lower in THINK_VERBS or lemma(root) in THINK_VERBS:
-        if subject is None or subject.pos_ == "PRON":
+        # "I think (that) X", "he expects X", "EIA expects X": the speaker's own belief verb; the claim is X.
+        if subject is None or subject.pos_ == "PRON" or subject.text.lower() in speaker_words:
             inner = next((c for c in root.children if c.dep_ in ("ccomp", "xcomp") and c.i in inside), None)
             if inner is not None:
                 return inner
@@ -259,6 +264,10 @@ def _inner_clause(root, inside):
                               and any(a.text == "to" for a in t.children)), None)
                 if inner is not None:
                     return inner
+            # "We forecast gradual rises in underlying inflation": is there such a thing by then?
+            obj = next((c for c in root.children if c.dep_ == "dobj" and c.i in inside and c.pos_ == "NOUN"), None)
+            if obj is not None and lower not in ("think", "believe", "know", "say", "hope", "fear"):
+                return obj
     if lemma(root) in ("be", "is") or lower in BE:
         # "there is a 70 percent chance that X", "it is possible that X", "it is unlikely that X".
         for child in root.children:
@@ -321,10 +330,13 @@ def _subject_text(subject, *, context, leave_out=frozenset()) -> str:
     if lower in ("they", "these", "those"):
         named = _nearest_noun(subject, plural=True)
         return named or (registry.last_plural.name if registry.last_plural else lower)
-    words = [t for t in subject.subtree if (t.dep_ != "punct" or t.text in ("-", "'", "$", "%")) and t.i not in leave_out]
+    # "La Niña, which returned in August,": the subject without its relative clause or apposition.
+    aside = {t.i for c in subject.children if c.dep_ in ("relcl", "appos", "acl") for t in c.subtree}
+    words = [t for t in subject.subtree if (t.dep_ != "punct" or t.text in ("-", "'", "$", "%"))
+             and t.i not in leave_out and t.i not in aside]
     text = _text(words)
     # "The Russians", "Prices" opening the quotation: lower case inside the question, names kept.
-    if words and words[0].tag_ not in ("NNP", "NNPS") and not text[:2].isupper():
+    if words and words[0].tag_ not in ("NNP", "NNPS") and not words[0].ent_type_ and not text[:2].isupper():
         text = text[0].lower() + text[1:]
     return text
 
