@@ -197,10 +197,10 @@ def test_analyst_reads_an_article_reviews_drafts_beside_it_and_sees_the_hedge_wo
     page.get_by_label("Published at").fill("2024-10-22")
     page.get_by_label("Text").fill(raw)
     page.get_by_role("button", name="Read it for forecasts").click()
-    page.get_by_text("11 forward-looking statement(s), 5 waiting for review, 6 tracked").wait_for()
-    assert page.locator("#article mark").count() == 11
+    page.get_by_text("15 forward-looking statement(s), 9 waiting for review, 6 tracked").wait_for()
+    assert page.locator("#article mark").count() == 15
     assert page.locator(".card.draft-accepted").count() == 6  # the curated claims, recognised
-    assert page.locator("form.accept-form").count() == 5
+    assert page.locator("form.accept-form").count() == 9
     _shot(page, "drafts")
 
     breakthroughs = page.locator(".card.draft", has_text="They're going to try and achieve breakthroughs")
@@ -210,7 +210,7 @@ def test_analyst_reads_an_article_reviews_drafts_beside_it_and_sees_the_hedge_wo
     angry.get_by_label("Question title").fill("Will North Korean elite families turn against Kim Jong-un by 2026?")
     angry.get_by_role("button", name="Accept").click()
     page.get_by_text("Accepted: Bruce Bennett").wait_for()
-    assert page.locator("form.accept-form").count() == 3
+    assert page.locator("form.accept-form").count() == 7
 
     from forecasts.services import questions
 
