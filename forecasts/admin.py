@@ -10,10 +10,10 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -24,6 +24,7 @@ from forecasts.models import (
     Analyst,
     AnalystAlias,
     DraftPrediction,
+    Import,
     IngestJob,
     Prediction,
     ProbabilityPhrase,
@@ -365,6 +366,8 @@ class QuestionAdmin(HistoryServiceAdmin):
 @admin.register(Prediction)
 class PredictionAdmin(HistoryServiceAdmin):
     form = PredictionForm
+    # An imported forecast's history starts with its Import (who, when, which file), shown above its changes.
+    object_history_template = "admin/forecasts/prediction/object_history.html"
     list_display = ["analyst", "short_question", "probability", "basis", "hedge_phrase", "made_at", "source"]
     list_filter = ["basis", "phrase", "analyst", "made_at"]
     search_fields = ["quote", "hedge_phrase", "analyst__name", "analyst__aliases__name", "question__title"]
@@ -402,6 +405,12 @@ class PredictionAdmin(HistoryServiceAdmin):
     def delete_model(self, request, obj):
         predictions.prediction_delete(prediction_id=obj.pk, user=request.user)
 
+    def history_view(self, request, object_id, extra_context=None):
+        record = Import.objects.select_related("imported_by").defer("text").filter(predictions__pk=object_id).first()
+        context = {**(extra_context or {}), "csv_import": record,
+                   "may_view_import": record is not None and request.user.has_perm("forecasts.view_import")}
+        return super().history_view(request, object_id, extra_context=context)
+
     def get_urls(self):
         view = self.admin_site.admin_view(self.import_csv)
         job_view = self.admin_site.admin_view(self.import_job)
@@ -425,7 +434,7 @@ class PredictionAdmin(HistoryServiceAdmin):
                     job = jobs.csv_job_create(text=text, file_name=upload.name, user=request.user)
                     return redirect("admin:forecasts_prediction_import_job", job_id=job.pk)
                 text = io.TextIOWrapper(upload.file, encoding="utf-8-sig", newline="")
-                report = forecasts_import(lines=text, user=request.user)
+                report = forecasts_import(lines=text, user=request.user, file_name=upload.name)
             except UnicodeDecodeError:
                 errors = ["The file is not UTF-8 text; save the CSV as UTF-8. Nothing was imported."]
             except ImportRejected as exc:
@@ -450,6 +459,52 @@ class PredictionAdmin(HistoryServiceAdmin):
             "refresh_seconds": None if job.finished else 2,
         }
         return TemplateResponse(request, "admin/forecasts/prediction/import_job.html", context)
+
+
+@admin.register(Import)
+class ImportAdmin(admin.ModelAdmin):
+    """CSV imports, each recorded once: the audit record of the forecasts it wrote. Read-only (the database
+    refuses changing or deleting a row); the file as imported can be downloaded."""
+
+    list_display = ["__str__", "imported_by", "sha256"]
+    list_select_related = ["imported_by"]
+    date_hierarchy = "imported_at"
+    fields = ["imported_at", "imported_by", "file_name", "rows", "sha256", "file"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("text")
+
+    def has_add_permission(self, request):
+        return self.admin_site._registry[Prediction].has_add_permission(request)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # Adding an import is importing a file: the same page as Predictions → Import CSV.
+        return self.admin_site._registry[Prediction].import_csv(request)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="file")
+    def file(self, obj):
+        url = reverse("admin:forecasts_import_file", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.file_name or f"import-{obj.pk}.csv")
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.download)
+        return [path("<int:import_id>/file/", view, name="forecasts_import_file"), *super().get_urls()]
+
+    def download(self, request, import_id: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        record = get_object_or_404(Import, pk=import_id)
+        response = HttpResponse(record.text, content_type="text/csv; charset=utf-8")
+        name = (record.file_name or f"import-{record.pk}.csv").replace('"', "")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 @admin.register(ProbabilityPhrase)

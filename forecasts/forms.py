@@ -204,7 +204,8 @@ class DraftAcceptForm(forms.Form):
     check_every_days = forms.IntegerField(min_value=1, max_value=3650, required=False)
     probability = forms.FloatField(
         min_value=0.0, max_value=1.0, required=False,
-        help_text="Leave empty to use the phrase table; a number here is your reading (judged) and needs a note.",
+        help_text="Leave empty to use the speaker's stated number or the phrase table; a number here is your reading "
+                  "(judged) and needs a note.",
     )
     note = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
     phrase = forms.ModelChoiceField(
@@ -232,7 +233,8 @@ class DraftAcceptForm(forms.Form):
         data = super().clean()
         if data.get("probability") is not None and not (data.get("note") or "").strip():
             self.add_error("note", "Say why: a probability you give is a judged reading and needs a note.")
-        if data.get("probability") is None and data.get("phrase") is None:
+        stated = self.draft is not None and self.draft.basis == "stated"
+        if data.get("probability") is None and data.get("phrase") is None and not stated:
             self.add_error("probability", "No phrase-table row matches these hedge words: give a probability and a note.")
         if not data.get("analyst") and not (data.get("new_analyst_name") or "").strip():
             self.add_error("new_analyst_name", "Choose an analyst or name a new one: the quotation has no speaker.")

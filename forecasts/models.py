@@ -249,6 +249,28 @@ class ProbabilityPhrase(models.Model):
             raise ValidationError("Low ≤ probability ≤ high must hold.")
 
 
+class Import(models.Model):
+    """One CSV import, recorded once: the audit unit of the forecasts it wrote, each of which links to it (instead
+    of a history row per forecast, which with the keys drawn for it was an eighth of a 50,000-row import). Written
+    only by services/imports.py; the database refuses UPDATE and DELETE of a row (migration 0014)."""
+
+    file_name = models.CharField(max_length=255, blank=True)
+    sha256 = models.CharField(max_length=64, help_text="SHA-256 of the file's text (UTF-8).")
+    rows = models.PositiveIntegerField(help_text="Rows read from the file.")
+    text = models.TextField(help_text="The file as imported.")
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        help_text="Empty for the system (a command run without --as).",
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"import #{self.pk}: {self.file_name or 'CSV'} ({self.rows:,} rows, {self.imported_at:%Y-%m-%d %H:%M} UTC)"
+
+
 class Prediction(models.Model):
     class Basis(models.TextChoices):
         STATED = "stated", "Stated (the expert gave a number)"
@@ -276,9 +298,15 @@ class Prediction(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # An imported forecast's audit record is its Import (who, when, which file); later changes have history rows.
+    # No index: no query lists an import's forecasts, and each index costs every imported row.
+    csv_import = models.ForeignKey(
+        Import, null=True, blank=True, editable=False, db_index=False, on_delete=models.PROTECT,
+        related_name="predictions",
+    )
     # The audit trail is read by object (id) and date. Indexes on its copies of the foreign keys served no query
     # and made each imported row's history cost more to write than the row itself (tests/benchmarks).
-    history = HistoricalRecords(no_db_index=["analyst", "question", "source", "phrase", "created_by"])
+    history = HistoricalRecords(no_db_index=["analyst", "question", "source", "phrase", "created_by", "csv_import"])
 
     class Meta:
         ordering = ["-made_at", "id"]
@@ -394,8 +422,9 @@ class ResolutionCheck(models.Model):
 class AnalystBinSums(models.Model):
     """The sums of one analyst's scored forecasts that fall in one of the ten default calibration bins.
 
-    Derived data, rewritten by services/scores.py inside every write that changes what is scored (a
-    judgement, a forecast, the phrase table, an import). The whole leaderboard and a default calibration report
+    Derived data, moved by deltas by services/scores.py inside every write that changes what is scored (a
+    judgement, a forecast, the phrase table, an import, a merge): the part of the forecasts a write touches is taken
+    out before it and put back in after; refresh_scores rebuilds it from scratch. The whole leaderboard and a default calibration report
     then read at most ten rows per analyst instead of aggregating every prediction: at a million predictions that
     is the difference between ~650 ms and ~20 ms for the leaderboard. Reports with filters (since, until, topic,
     basis) or another number of bins still aggregate the predictions themselves.
@@ -424,7 +453,7 @@ class AnalystBinSums(models.Model):
 
 
 class DraftPrediction(models.Model):
-    """A forecast proposed by reading an article (forecasts/ingest.py), waiting for an analyst to accept, edit or
+    """A forecast proposed by reading an article (forecasts/reading/), waiting for an analyst to accept, edit or
     reject it. Drafts live apart from Prediction, so nothing that scores can ever see one."""
 
     class Status(models.TextChoices):

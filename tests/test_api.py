@@ -217,6 +217,14 @@ def test_leaderboard_paginates(api, db):
     assert body["count"] == 3 and len(body["results"]) == 2 and "page=2" in body["next"]
     last = client.get(body["next"]).json()
     assert [r["analyst"] for r in last["results"]] == ["a2"] and last["next"] is None
+    # Each page is read with the number of all rows beside it (one aggregate); past the end is a 404, as elsewhere.
+    assert client.get(f"{API}calibration/", {"page_size": 2, "page": "last"}).json()["results"] == last["results"]
+    assert client.get(f"{API}calibration/", {"page_size": 2, "page": 3}).status_code == 404
+    assert client.get(f"{API}calibration/", {"page": "x"}).status_code == 404
+    empty = client.get(f"{API}calibration/", {"min_resolved": 5}).json()
+    assert (empty["count"], empty["results"], empty["next"]) == (0, [], None)
+    filtered = client.get(f"{API}calibration/", {"page_size": 2, "since": "2000-01-01T00:00:00Z"}).json()
+    assert filtered["count"] == 3 and len(filtered["results"]) == 2
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
 import csv
+import hashlib
 import io
 import math
 import random
@@ -7,15 +8,15 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from forecasts.exports import predictions_export
 from forecasts.services.imports import ImportRejected, forecasts_import
-from forecasts.models import Analyst, Prediction, Question, Resolution, Source
+from forecasts.models import Analyst, Import, Prediction, Question, Resolution, Source
 from forecasts.services.rules import SYSTEM
-from tests.factories import admin_user
+from tests.factories import admin_user, analyst_user
 
 pytestmark = pytest.mark.django_db
 HEADER = "analyst,question,probability,made_at,resolve_by,outcome,question_key,quote,source_url,hedge_phrase\n"
@@ -176,6 +177,50 @@ def test_import_query_count_does_not_grow_with_rows(db):
     # in batches (Django caps a SQLite statement at 999 parameters: some 80 rows a batch).
     assert len(reads_and_updates(large)) == len(reads_and_updates(small))
     assert len(large) < 1500 / 5
+
+
+def test_an_import_is_recorded_once_and_is_the_audit_record_of_its_forecasts(tmp_path):
+    importer = analyst_user(username="importer")
+    call_command("import_forecasts", _write(tmp_path, GOOD, name="kursk.csv"), "--as", "importer")
+
+    record = Import.objects.get()
+    assert (record.imported_by, record.file_name, record.rows, record.text) == (importer, "kursk.csv", 4, GOOD)
+    assert record.sha256 == hashlib.sha256(GOOD.encode()).hexdigest()
+    assert set(Prediction.objects.values_list("csv_import", flat=True)) == {record.pk}
+    # One record for the file instead of a history row per forecast; questions and judgements keep theirs.
+    assert not Prediction.history.exists()
+    assert set(Question.history.values_list("history_change_reason", flat=True)) == {f"CSV import #{record.pk}"}
+
+    call_command("import_forecasts", _write(tmp_path, GOOD, name="kursk.csv"), "--as", "importer")
+    assert Import.objects.count() == 1  # nothing new, nothing to record
+
+
+def test_import_records_refuse_update_and_delete_in_the_database(db):
+    forecasts_import(lines=io.StringIO(GOOD), user=SYSTEM, file_name="f.csv")
+    record = Import.objects.get()
+    for statement in ("UPDATE forecasts_import SET file_name = 'other.csv' WHERE id = %s",
+                      "DELETE FROM forecasts_import WHERE id = %s"):
+        with pytest.raises(DatabaseError, match="audit record of an import"), transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(statement, [record.pk])
+    assert Import.objects.get().file_name == "f.csv"
+
+
+def test_the_history_page_of_an_imported_forecast_shows_its_import(client, db):
+    admin = admin_user(username="boss")
+    forecasts_import(lines=io.StringIO(GOOD), user=admin, file_name="kursk.csv")
+    record, forecast = Import.objects.get(), Prediction.objects.get(probability=0.3)
+    client.force_login(admin)
+
+    page = client.get(reverse("admin:forecasts_prediction_history", args=[forecast.pk])).content.decode()
+    assert f"Created by CSV import #{record.pk} of" in page
+    assert "kursk.csv" in page and record.sha256 in page and "by boss on" in page
+    assert reverse("admin:forecasts_import_change", args=[record.pk]) in page
+
+    assert client.get(reverse("admin:forecasts_import_change", args=[record.pk])).status_code == 200
+    download = client.get(reverse("admin:forecasts_import_file", args=[record.pk]))
+    assert download.content.decode() == GOOD
+    assert download["Content-Disposition"] == 'attachment; filename="kursk.csv"'
 
 
 def test_admin_upload_page(client, seeded):

@@ -323,3 +323,37 @@ def test_the_review_page_reads_analysts_and_phrases_once_however_many_drafts(cli
     with CaptureQueriesContext(connection) as lots:
         assert client.get(reverse("source-drafts", args=[many.source.pk])).content.decode().count("accept-form") == SEED_DRAFTS
     assert len(lots) == len(few)
+
+
+def test_a_draft_with_a_stated_probability_is_accepted_as_stated_on_the_page(client, phrases_only):
+    report = article_ingest(
+        text="Poll\n\nThe pollster Ivan Petrov said the ruling party has a 95 per cent chance of keeping its majority.\n",
+        published_at=SEED["source"]["published_at"], user=SYSTEM,
+    )
+    (draft,) = report.drafts
+    assert (draft.basis, draft.probability, draft.phrase) == ("stated", 0.95, None)
+    assert report.source.text[draft.quote_start : draft.quote_start + len(draft.quote)] == draft.quote
+    client.force_login(analyst_user())
+    page = client.get(reverse("source-drafts", args=[report.source.pk])).content.decode()
+    assert "stated by the speaker: 0.95" in page
+    prefix = f"draft-{draft.pk}"
+    accepted = client.post(reverse("draft-accept", args=[draft.pk]), {
+        f"{prefix}-new_analyst_name": "Ivan Petrov", f"{prefix}-question_title": draft.question_title,
+        f"{prefix}-resolution_criteria": draft.resolution_criteria,
+        f"{prefix}-resolve_by": draft.resolve_by.strftime("%Y-%m-%d %H:%M"), f"{prefix}-check_every_days": "90",
+    })
+    assert accepted.status_code == 302, accepted.content.decode()[:2000]
+    prediction = Prediction.objects.get()
+    assert (prediction.basis, prediction.probability, prediction.phrase) == ("stated", 0.95, None)
+
+
+def test_a_publisher_or_url_that_does_not_fit_is_one_clear_refusal(phrases_only, tmp_path):
+    with pytest.raises(IngestError, match="publisher is longer than 200"):
+        article_ingest(text='"Prices will double by winter," Jane Roe said.', publisher="p" * 500, user=SYSTEM)
+    with pytest.raises(IngestError, match="must start with http"):
+        article_ingest(text='"Prices will double by winter," Jane Roe said.', url="javascript:alert(1)", user=SYSTEM)
+    path = tmp_path / "a.txt"
+    path.write_text('"Prices will double by winter," Jane Roe said.', encoding="utf-8")
+    with pytest.raises(CommandError, match="publisher is longer than 200"):
+        call_command("ingest_article", str(path), "--publisher", "p" * 500)
+    assert not Source.objects.exists()

@@ -1,5 +1,6 @@
 """Tamper-proofing: the audit trail, object rules, frozen scores, throttling, headers and size limits."""
 
+import hashlib
 import io
 
 import pytest
@@ -55,14 +56,18 @@ def test_phrase_edits_and_imports_are_in_the_trail(seeded):
     assert "re-derived" in elite.history.first().history_change_reason
     assert phrase.history.count() == 2
 
+    # Rewritten on purpose (issue #18): an import is recorded once, and its forecasts link to that record instead
+    # of each having a history row of its own; questions and judgements keep theirs, naming the import.
     importer = analyst_user()
-    forecasts_import(
-        lines=io.StringIO("analyst,question,probability,made_at,resolve_by,outcome\nA,Q?,0.5,2024-01-01,2025-01-01,yes\n"),
-        user=importer,
-    )
+    text = "analyst,question,probability,made_at,resolve_by,outcome\nA,Q?,0.5,2024-01-01,2025-01-01,yes\n"
+    forecasts_import(lines=io.StringIO(text), user=importer, file_name="q.csv")
     imported = Prediction.objects.get(question__title="Q?")
-    assert imported.history.get().history_user == importer
-    assert imported.question.history.first().history_change_reason == "CSV import"
+    record = imported.csv_import
+    assert (record.imported_by, record.file_name, record.rows, record.text) == (importer, "q.csv", 1, text)
+    assert record.sha256 == hashlib.sha256(text.encode()).hexdigest()
+    assert not imported.history.exists()
+    assert imported.question.history.last().history_change_reason == f"CSV import #{record.pk}"
+    assert imported.question.history.first().history_change_reason == f"CSV import #{record.pk}"
 
 
 def test_history_is_visible_in_the_admin(client, seeded):

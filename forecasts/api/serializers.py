@@ -380,8 +380,9 @@ class DraftPredictionSerializer(serializers.ModelSerializer):
     class Meta:
         model = DraftPrediction
         fields = [
-            "id", "status", "speaker", "speaker_affiliation", "analyst", "quote", "hedge_phrase", "phrase",
-            "probability", "question_title", "resolution_criteria", "resolve_by", "check_every", "made_at", "flags",
+            "id", "status", "speaker", "speaker_affiliation", "analyst", "quote", "quote_start", "hedge_phrase", "phrase",
+            "basis", "probability", "question_title", "resolution_criteria", "resolve_by", "check_every", "made_at",
+            "flags",
         ]
 
 

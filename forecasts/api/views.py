@@ -20,6 +20,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from forecasts import exports, selectors
 from forecasts.api import serializers as s
 from forecasts.api.authentication import TokenAuthentication
+from forecasts.api.pagination import RankingPagination
 from forecasts.filters import CheckFilter, PredictionFilter, QuestionFilter
 from forecasts.views import analyst_at
 from forecasts.models import Analyst, IngestJob, Prediction, Question, Resolution, ResolutionCheck, Source
@@ -144,16 +145,12 @@ class LeaderboardView(generics.ListAPIView):
     serializer_class = s.LeaderboardRowSerializer
     read_permission = "forecasts.view_analyst"
     filter_backends = []
+    # One aggregate per request, reading only the page's rows: not every prediction twice (once for the page, once
+    # more for the count), nor every analyst's row to serve fifty.
+    pagination_class = RankingPagination
 
     def get_queryset(self):
         return selectors.leaderboard(**_validated_query(s.LeaderboardQuerySerializer, self.request))
-
-    def list(self, request, *args, **kwargs):
-        # One row per analyst: aggregate once and page in memory, rather than aggregating every prediction
-        # twice (once for the page, once more for the count).
-        rows = list(self.get_queryset())
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 class QuestionViewSet(

@@ -142,6 +142,8 @@ class Registry:
         return ""
 
     def add_person(self, name: str, affiliation: str = "") -> str:
+        if not name.split():
+            return ""  # "Lady", "Sir Gen": titles only, nobody named
         known = self.find_person(name)
         if known:
             return known
@@ -430,8 +432,10 @@ def _body_before(pronoun, *, plural: bool, registry: Registry) -> Speaker | None
     return None
 
 
-def _person(entity, registry: Registry) -> Speaker:
+def _person(entity, registry: Registry) -> Speaker | None:
     name = _clean_name(entity)
+    if not name:
+        return None  # "Lady said …": a title, no name
     known = registry.find_person(name)
     if known:
         return Speaker(known, affiliation=registry.affiliation.get(known, ""))

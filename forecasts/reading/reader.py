@@ -7,6 +7,7 @@ paragraph's start without its speaker named again carries the last one on (and s
 with no attribution that looks forward right after a forecast of the same paragraph continues it.
 """
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -22,6 +23,10 @@ MIN_CLAIM_WORDS = 4
 # A "sentence" longer than this is no sentence a person says (news sentences run to 60 words or so): it is not read,
 # which keeps a pathological text (one clause nested in the next for pages) linear.
 MAX_SENTENCE_TOKENS = 150
+# More proposals than a reviewer can judge on one page are noise, or an attack (25 KB of "A will b c" quotations
+# gave 1,786): the reader stops there, and the drafts page stays readable.
+MAX_CANDIDATES = 300
+_RUN = re.compile(r"\S{200,}")
 # A paragraph longer than this is parsed in pieces cut at sentence ends (else at spaces): the parser's memory grows
 # with the length of one text (about 1 GB per 100,000 characters, spaCy says), and news paragraphs are far shorter.
 MAX_PARSE = 5_000
@@ -63,28 +68,38 @@ class _Attribution:
     pronoun: str = ""  # the speaker was found through "he", "she", "it" or "they"
 
 
-def read_article(text: str, *, publisher: str = "", published: dt.date | None = None) -> list[Candidate]:
-    """Every proposed forecast in a normalized text (text.normalize_text), in the order they appear."""
+def read_article(text: str, *, publisher: str = "", published: dt.date | None = None, progress=None
+                 ) -> list[Candidate]:
+    """Every proposed forecast in a normalized text (text.normalize_text), in the order they appear.
+
+    `progress`, if given, is called with the share of the parse done (0 to 1) after each piece: a job's time limit
+    is enforced there too. At most MAX_CANDIDATES are proposed."""
     published = published or dt.date.today()
     spans, offset = [], 0
     for paragraph in text.split("\n\n"):
         start = text.index(paragraph, offset) if paragraph else offset
         offset = start + len(paragraph)
         if paragraph.strip() and not _teaser(paragraph, text):
-            spans += _pieces(start, paragraph)
+            spans += [(at, piece) for at, piece in _pieces(start, paragraph) if _prose(piece)]
     registry = Registry()
     reader = _Reader(text, registry, publisher=publisher, published=published)
     texts = [paragraph for _, paragraph in spans]
     if texts:
         texts[0] = _sentence_case(texts[0], text)
-    docs = list(pipeline().pipe(texts, batch_size=32))
+    docs = []
+    for done, doc in enumerate(pipeline().pipe(texts, batch_size=32), start=1):
+        docs.append(doc)
+        if progress is not None:
+            progress(done / len(texts))
     # Names and titles first, from the whole article: a headline's "Bernanke" and a later "the chairman" find the
     # person the body introduces.
     for doc in docs:
         registry.learn(doc)
     for index, ((start, paragraph), doc) in enumerate(zip(spans, docs)):
         reader.paragraph(doc, start, headline=index == 0)
-    return reader.found
+        if len(reader.found) >= MAX_CANDIDATES:
+            break
+    return reader.found[:MAX_CANDIDATES]
 
 
 class _Reader:
@@ -125,8 +140,12 @@ class _Reader:
 
     def _attributions(self, doc, inside) -> list[_Attribution]:
         found = []
+        too_long = [False] * len(doc)
+        for sentence in doc.sents:
+            if len(sentence) > MAX_SENTENCE_TOKENS:
+                too_long[sentence.start : sentence.end] = [True] * len(sentence)
         for token in doc:
-            if inside[token.i] or len(token.sent) > MAX_SENTENCE_TOKENS:
+            if inside[token.i] or too_long[token.i]:
                 continue
             lower = token.text.lower()
             if token.ent_type_ == "PERSON" and token.ent_iob_ == "B" and token.dep_ in ("nsubj", "nsubjpass", "appos") \
@@ -276,7 +295,13 @@ class _Reader:
                 continue
             flags = ["reported speech"] + ([_through(item.pronoun)] if item.pronoun else [])
             made.append(self._candidate(claim, item.speaker, signal, p_start, flags=flags))
-        for (a, b), (speaker, flag) in zip(pieces, piece_speakers):
+        # Only the pieces this sentence touches (a paragraph of a thousand quotations stays linear).
+        touching, n = [], bisect.bisect_right([end for _, end in pieces], sentence.start_char)
+        while n < len(pieces) and pieces[n][0] < sentence.end_char:
+            touching.append((n, pieces[n]))
+            n += 1
+        for n, (a, b) in touching:
+            speaker, flag = piece_speakers[n]
             tokens = [t for t in sentence if inside[t.i] and a <= t.idx < b]
             words = [t for t in tokens if not t.is_punct]
             if len(words) < MIN_CLAIM_WORDS:
@@ -405,6 +430,17 @@ _COMMON = {"will", "could", "may", "might", "says", "say", "said", "predicts", "
            "more", "less", "than", "new", "next", "year", "rise", "fall", "growth", "end", "season"}
 
 
+def _prose(piece: str) -> bool:
+    """Whether a piece reads as prose worth parsing: words of two letters or more, none of them a run of 200
+    characters. Anything else (quote marks and full stops, or "a, a, a," for pages) costs the parser far more than text (its
+    suffix search is quadratic in a word's length) and holds no forecast."""
+    words = piece.split()
+    if not words or _RUN.search(piece):
+        return False
+    wordy = sum(1 for w in words if sum(c.isalpha() for c in w) >= 2)
+    return wordy >= 0.6 * len(words)
+
+
 def _teaser(paragraph: str, text: str) -> bool:
     """A summary cut off with "…" that the article's body repeats in full: read once, in the body."""
     body = paragraph.rstrip()
@@ -479,8 +515,12 @@ def _claim_of(verb) -> list:
         tokens = [t for t in verb.head.subtree if t.i > verb.i]
         return tokens[1:] if tokens and tokens[0].text.lower() == "that" else tokens
     told = verb.text.lower() in ("tell", "tells", "told", "telling")  # "told reporters": whom, not what
-    parts = [c for c in verb.children if c.dep_ == "ccomp" or c.i > verb.i and c.dep_ in (
-        "xcomp", "advcl", "dobj", "attr", "oprd", "prep", "acomp", "npadvmod") and not (told and c.dep_ == "dobj")]
+    parts = [c for c in verb.children if c.dep_ == "ccomp"]
+    if not parts:
+        # No clause: what follows the verb is the claim ("predicts growth of 0.1 percent", "says sanctions likely
+        # by May"). With a clause, what follows it says when and where it was said ("said on Monday").
+        parts = [c for c in verb.children if c.i > verb.i and c.dep_ in (
+            "xcomp", "advcl", "dobj", "attr", "oprd", "prep", "acomp", "npadvmod") and not (told and c.dep_ == "dobj")]
     parts += [c for c in verb.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and c.i > verb.i
               and c.text.lower() not in attribution.SPEECH_VERBS
               and any(g.dep_ in ("nsubj", "nsubjpass", "expl") for g in c.children)]
@@ -508,7 +548,10 @@ def _quoted_pieces(paragraph: str) -> tuple[list[tuple[int, int]], bool]:
 
 
 def _inside_mask(doc, pieces) -> list[bool]:
-    mask = [False] * len(doc)
+    """Which tokens lie inside a quoted piece: one sweep over tokens and pieces (both in order)."""
+    mask, index = [False] * len(doc), 0
     for token in doc:
-        mask[token.i] = any(a <= token.idx < b for a, b in pieces)
+        while index < len(pieces) and pieces[index][1] <= token.idx:
+            index += 1
+        mask[token.i] = index < len(pieces) and pieces[index][0] <= token.idx
     return mask

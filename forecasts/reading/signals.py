@@ -130,7 +130,11 @@ def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | Non
         return None
     stated = stated_probability(text)
     if stated:
-        return Signal(stated[0], "", stated[1])
+        # "a 90% chance that the bill will not pass": the question asks whether it passes, at 10%.
+        found = _words(tokens)
+        if found is not None and found[1] is not None and _negated(found[1]):
+            return Signal(f"{stated[0]} (negated)", "", round(1 - stated[1], 4), negated=True, token=found[1])
+        return Signal(stated[0], "", stated[1], token=found[1] if found else None)
     found = _words(tokens)
     if speech_verb is not None and speech_verb.pos_ == "NOUN":
         # "raised its forecast for …": the forecast, revised, is the claim (read as "will", as "predicts" is).

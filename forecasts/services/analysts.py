@@ -13,11 +13,11 @@ from forecasts.db import write_pass
 from forecasts.models import (
     Analyst,
     AnalystAlias,
-    AnalystBinSums,
     AnalystName,
     AnalystSlugRedirect,
     DraftPrediction,
     Prediction,
+    Question,
     name_key,
 )
 from forecasts.services import bulk, rules, scores
@@ -142,6 +142,10 @@ def analyst_merge(*, survivor_id: int, merged_id: int, user) -> Analyst:
         raise ValidationError({"survivor": "Choose two different analysts to merge."})
     recorded = rules.recorded_user(user)
     with transaction.atomic():
+        # The questions of the forecasts that move are locked first, as every write of a forecast locks its
+        # question: a judgement of one of them then waits, and reads the forecasts where the merge left them.
+        on_questions = Prediction.objects.filter(analyst_id=merged_id).values("question_id")
+        list(Question.objects.filter(pk__in=on_questions).order_by("pk").select_for_update().values_list("pk"))
         locked = {a.pk: a for a in Analyst.objects.select_for_update().filter(pk__in=[survivor_id, merged_id]).order_by("pk")}
         survivor, merged = locked[survivor_id], locked[merged_id]
         if survivor.user_id and merged.user_id:
@@ -159,6 +163,8 @@ def analyst_merge(*, survivor_id: int, merged_id: int, user) -> Analyst:
             )
         reason = f"merged {merged.name} (#{merged.pk}, {merged.slug}) into {survivor.name} (#{survivor.pk})"
         moved = list(Prediction.objects.filter(analyst=merged).values_list("pk", flat=True))
+        # The moved forecasts' sums go from the merged analyst's rows (left empty, so deleted) to the survivor's.
+        scores.scores_take_out(predictions=Prediction.objects.filter(analyst=merged))
         with write_pass(reason=reason):
             for chunk in bulk.chunks(moved):
                 Prediction.objects.filter(pk__in=chunk).update(analyst=survivor)
@@ -171,7 +177,8 @@ def analyst_merge(*, survivor_id: int, merged_id: int, user) -> Analyst:
         AnalystSlugRedirect.objects.create(old_slug=merged.slug, analyst=survivor)
         linked = merged.user
         AnalystName.objects.filter(analyst=merged, alias=None).delete()
-        AnalystBinSums.objects.filter(analyst=merged).delete()
+        for ids in bulk.in_sets(moved):
+            scores.scores_put_in(predictions=Prediction.objects.filter(pk__in=ids))
         merged._history_user, merged._change_reason = recorded, reason
         merged.delete()
         if not AnalystName.objects.filter(key=name_key(merged.name)).exists():
@@ -180,7 +187,6 @@ def analyst_merge(*, survivor_id: int, merged_id: int, user) -> Analyst:
             survivor.user = linked
             survivor._history_user, survivor._change_reason = recorded, f"{reason}; took its link to {linked.get_username()}"
             survivor.save(update_fields=["user"])
-        scores.scores_follow_analysts(analyst_ids={survivor.pk})
     return survivor
 
 

@@ -6,10 +6,12 @@ PostgreSQL: binary COPY, with primary keys drawn from the sequence first, and no
 SQLite: bulk_create.
 """
 
+import operator
 import sqlite3
 from collections.abc import Iterable, Iterator
 
 from django.db import connection
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 BATCH = 1000
@@ -30,6 +32,21 @@ def chunks(items: list) -> Iterator[list]:
         yield items[start : start + size]
 
 
+def in_sets(values: Iterable, *, db_type: str = "bigint") -> Iterator:
+    """Values for `…__in` lookups that together cover `values` (ids, or keys with db_type="text"). On PostgreSQL
+    one join with unnest() of an array parameter: against an IN list of thousands of parameters the planner
+    scanned every forecast in parallel (125 ms at a million for 6,000 questions) where the join reads each
+    question's forecasts by index (45 ms); and one parameter costs less to send than thousands. On SQLite, IN
+    lists within its parameter limit."""
+    values = sorted(set(values))
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        yield RawSQL(f"SELECT unnest(%s::{db_type}[])", [values])
+    else:
+        yield from chunks(values)
+
+
 def insert(model, rows: list[dict], *, user, reason: str) -> list[int]:
     """Insert rows (field attname → value; the rest take their defaults) with their audit-trail rows; their pks."""
     if not rows:
@@ -39,9 +56,7 @@ def insert(model, rows: list[dict], *, user, reason: str) -> list[int]:
         _history(objs, model, user=user, reason=reason)
         return [obj.pk for obj in objs]
     # auto_now(_add) columns are plain columns in the history table: give both the same time.
-    now = timezone.now()
-    stamped = [f for f in model._meta.concrete_fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
-    stamps = {f.attname: now for f in stamped}
+    stamps = _stamps(model)
     pk_name = model._meta.pk.attname
     with connection.cursor() as cursor:
         cursor.execute(
@@ -52,6 +67,29 @@ def insert(model, rows: list[dict], *, user, reason: str) -> list[int]:
         _copy(cursor, model, rows, with_pk=True)
     record_history(model, rows, user=user, history_type="+", reason=reason)
     return [row[pk_name] for row in rows]
+
+
+def insert_without_history(model, rows: list[dict]) -> None:
+    """Insert rows whose audit record is elsewhere (an imported forecast's is its Import row). On PostgreSQL the
+    keys come from the column's default inside COPY: drawing them first, as `insert` must for the history rows,
+    took 0.15 s of a 50,000-row import."""
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_create([model(**row) for row in rows], batch_size=BATCH)
+        return
+    stamps = _stamps(model)
+    with connection.cursor() as cursor:
+        _copy(cursor, model, ({**stamps, **row} for row in rows), with_pk=False)
+
+
+def _stamps(model) -> dict:
+    now = timezone.now()
+    return {
+        f.attname: now
+        for f in model._meta.concrete_fields
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    }
 
 
 def record_history(model, rows: list[dict], *, user, history_type: str, reason: str) -> None:
@@ -82,14 +120,15 @@ def _copy(cursor, model, rows: Iterable[dict], *, with_pk: bool) -> None:
     """COPY rows into model's table: every concrete column (the primary key too, when `with_pk`); a column
     missing from a row takes the field's default."""
     fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
-    defaults = [(f.attname, f.get_default()) for f in fields]
+    defaults = {f.attname: f.get_default() for f in fields}
+    in_order = operator.itemgetter(*defaults)
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     table = connection.ops.quote_name(model._meta.db_table)
     # Binary COPY: neither side formats or parses text (about 15% faster for the whole import here).
     with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)") as copy:
         copy.set_types([f.db_type(connection).split("(")[0] for f in fields])
         for row in rows:
-            copy.write_row([row.get(name, value) for name, value in defaults])
+            copy.write_row(in_order({**defaults, **row}))
 
 
 def _history(objs: list, model, *, user, reason: str, update: bool = False) -> None:

@@ -91,7 +91,8 @@ def _criteria(candidate: Candidate, resolve_by: dt.datetime) -> str:
     )
 
 
-def article_check(*, text: str, published_at: dt.datetime | None = None, url: str = "") -> dt.datetime | None:
+def article_check(*, text: str, published_at: dt.datetime | None = None, url: str = "", publisher: str = ""
+                  ) -> dt.datetime | None:
     """Refuse an article that cannot be read (IngestError, or ValidationError naming published_at) before any work:
     every door checks this at once, also before queuing a job. Returns published_at as stored.
 
@@ -102,6 +103,10 @@ def article_check(*, text: str, published_at: dt.datetime | None = None, url: st
     article_size_check(len(text.encode("utf-8")))
     if "\x00" in text:
         raise IngestError("The article contains NUL characters: it does not look like text.")
+    if len(publisher) > 200 or len(url) > 500:
+        raise IngestError("The publisher is longer than 200 characters, or the URL longer than 500.")
+    if url and not url.lower().startswith(("http://", "https://")):
+        raise IngestError("The URL must start with http:// or https://.")
     try:
         published_at = require_supported(published_at, "published_at")
     except ValidationError as exc:
@@ -135,13 +140,18 @@ def article_ingest(
     Ingesting the same article (same URL, or without one the same text) again proposes nothing new. `progress`,
     if given, is called with the share of the work done (0 to 1) as it goes (a job reports it).
     """
-    published_at = article_check(text=text, published_at=published_at)
+    published_at = article_check(text=text, published_at=published_at, url=url, publisher=publisher)
     step = progress or (lambda done: None)
     normalized = normalize_text(text)
     step(0.1)
     title = (title or normalized.strip().split("\n", 1)[0])[:300]
     made_at = published_at or timezone.now()
     phrases = list(ProbabilityPhrase.objects.all())
+    # Read before the transaction: parsing takes seconds for a long article, and on SQLite a write transaction
+    # holds the database's one write lock all along (other users' writes would wait, then fail).
+    candidates = read_article(normalized, publisher=publisher, published=(published_at or made_at).date(),
+                              progress=lambda share: step(0.1 + 0.2 * share))
+    step(0.3)
 
     with transaction.atomic():
         if url:
@@ -166,9 +176,11 @@ def article_ingest(
         # Claims of this article tracked already (curated seeds, earlier reviews) are recognised, not proposed again.
         tracked = _tracked_spans(source)
         analysts: dict[str, Analyst | None] = {}  # one look-up per speaker, not per statement
-        published = (source.published_at or made_at).date()
-        candidates = read_article(source.text, publisher=source.publisher or publisher, published=published)
-        step(0.3)
+        if source.text != normalized or (source.publisher and source.publisher != publisher) or (
+                source.published_at and source.published_at != published_at):
+            # The same text known already, with its own publisher or date: read it as that source says.
+            candidates = read_article(source.text, publisher=source.publisher or publisher,
+                                      published=(source.published_at or made_at).date())
         for done, candidate in enumerate(candidates, start=1):
             step(0.3 + 0.7 * done / len(candidates))
             if candidate.speaker and candidate.speaker not in analysts:

@@ -57,7 +57,7 @@ def article_job_create(
 ) -> IngestJob:
     """A queued job to read the article (checked first). If the broker cannot take it, the job is failed with the
     reason (the caller sees status `failed`)."""
-    published_at = drafts.article_check(text=text, published_at=published_at, url=url)
+    published_at = drafts.article_check(text=text, published_at=published_at, url=url, publisher=publisher)
     return _job_create(
         kind=IngestJob.Kind.ARTICLE,
         text=text,
@@ -128,7 +128,9 @@ def job_run(*, job_id: int) -> str:
             job_finish(job_id=job.pk, source=report.source, report=str(report))
         else:
             lines = progress.reading(job.text, share=0.6)  # reading and checking the rows: 0–60%
-            result = imports.forecasts_import(lines=lines, user=user, progress=progress.after(0.6))
+            result = imports.forecasts_import(
+                lines=lines, user=user, file_name=job.file_name, progress=progress.after(0.6)
+            )
             job_finish(job_id=job.pk, report=str(result))
     except SoftTimeLimitExceeded:
         job_fail(job_id=job.pk, error=f"It took longer than the {job.time_limit} s time limit and was stopped. "

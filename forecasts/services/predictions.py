@@ -43,7 +43,8 @@ def prediction_create(*, data: dict, user) -> Prediction:
         prediction._history_user = rules.recorded_user(user)
         prediction._change_reason = reason or None
         prediction.save()
-        scores.scores_follow_forecast(analyst_ids={prediction.analyst_id}, question_ids={question.pk})
+        if rules.is_judged(question):
+            scores.scores_put_in(predictions=Prediction.objects.filter(pk=prediction.pk))
     return prediction
 
 
@@ -72,11 +73,14 @@ def prediction_update(*, prediction_id: int, data: dict, user) -> Prediction:
         _validate(prediction)
         prediction._history_user = rules.recorded_user(user)
         prediction._change_reason = reason or None
+        if judged:
+            # Old and new analyst locked together, in id order, before either's sums move.
+            scores.analysts_lock(analyst_ids={old_analyst_id, prediction.analyst_id})
+            scores.scores_take_out(predictions=Prediction.objects.filter(pk=prediction.pk))
         with write_pass(reason=reason) if reason else nullcontext():
             prediction.save()
-        scores.scores_follow_forecast(
-            analyst_ids={old_analyst_id, prediction.analyst_id}, question_ids={old_question_id, new_question_id}
-        )
+        if judged:
+            scores.scores_put_in(predictions=Prediction.objects.filter(pk=prediction.pk))
     return prediction
 
 
@@ -89,6 +93,6 @@ def prediction_delete(*, prediction_id: int, user) -> None:
         reason = rules.frozen_change(user=user, judged=rules.is_judged(question), changed=set(rules.SCORED_FIELDS))
         prediction._history_user = rules.recorded_user(user)
         prediction._change_reason = reason or None
-        analyst_id = prediction.analyst_id
+        if rules.is_judged(question):
+            scores.scores_take_out(predictions=Prediction.objects.filter(pk=prediction.pk))
         prediction.delete()
-        scores.scores_follow_forecast(analyst_ids={analyst_id}, question_ids={question.pk})

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from forecasts.models import REOPENED, Outcome, Question, Resolution, ResolutionCheck
+from forecasts.models import REOPENED, SCORED_OUTCOMES, Outcome, Prediction, Question, Resolution, ResolutionCheck
 from forecasts.services import bulk, rules, scores
 
 
@@ -110,16 +110,20 @@ def judgements_apply(
 ) -> list[int]:
     """The effects of judging (or, with `reopened`, reopening) questions, in one place for every door: the
     question's current outcome and version move in one conditional UPDATE, a Resolution row is appended, the
-    audit trail records the question's new state, open checks are completed, the stored scores follow.
+    audit trail records the question's new state, open checks are completed, the stored scores move by the
+    questions' forecasts' old contribution out and new one in.
 
-    Reopening applies only to a judged question; `expected_version` only to a single question. The conditional
-    UPDATE takes the row lock and checks in one statement, so of two concurrent writers the second sees the
-    first's result (zero rows) instead of reading before the lock. Returns the ids that changed.
+    Reopening applies only to a judged question; `expected_version` only to a single question. The questions are
+    locked first (in id order), so that their forecasts' old contribution is read after any concurrent judgement
+    committed; the conditional UPDATE then checks, so of two concurrent writers the second sees the first's
+    result (zero rows). Returns the ids that changed.
     """
     now = now or timezone.now()
     recorded = rules.recorded_user(user)
     changed: list[int] = []
     with transaction.atomic():
+        outcomes = _locked_outcomes(judgements)
+        _forecasts_of(_scored(outcomes), scores.scores_take_out)
         by_outcome: dict[str, list[int]] = {}
         for question_id, outcome in judgements.items():
             by_outcome.setdefault(outcome, []).append(question_id)
@@ -130,6 +134,7 @@ def judgements_apply(
                 continue
             ids = [row["id"] for row in rows]
             changed += ids
+            outcomes.update(dict.fromkeys(ids, "" if outcome == REOPENED else outcome))
             why = reason or ("reopened" if outcome == REOPENED else f"resolved: {outcome}")
             bulk.record_history(Question, rows, user=recorded, history_type="~", reason=why)
             bulk.insert(
@@ -144,8 +149,27 @@ def judgements_apply(
             )
             if outcome != REOPENED:
                 _complete_checks(ids, now=now)
-        scores.scores_follow_questions(question_ids=changed)
+        # Every question scored now, also one that did not change (a stale version): its part went out above.
+        _forecasts_of(_scored(outcomes), scores.scores_put_in)
     return changed
+
+
+def _forecasts_of(question_ids: list[int], move) -> None:
+    for ids in bulk.in_sets(question_ids):
+        move(predictions=Prediction.objects.filter(question_id__in=ids))
+
+
+def _locked_outcomes(question_ids) -> dict[int, str]:
+    """Lock the questions (in id order: two bulk judgements cannot deadlock); their current outcomes."""
+    outcomes = {}
+    for ids in bulk.in_sets(question_ids):
+        locked = Question.objects.filter(pk__in=ids).order_by("pk").select_for_update()
+        outcomes.update(locked.values_list("pk", "outcome"))
+    return outcomes
+
+
+def _scored(outcomes: dict[int, str]) -> list[int]:
+    return [pk for pk, outcome in outcomes.items() if outcome in SCORED_OUTCOMES]
 
 
 def _set_outcome(ids: list[int], *, outcome: str, now, expected_version: int | None, judged_only: bool) -> list[dict]:

@@ -1,5 +1,6 @@
-"""Scoring at scale: the API's leaderboard and calibration against hand-written SQL (the floor) and a naive Python
-loop (the baseline), the sweep over 100,000 due questions, and CSV import throughput — all in one run.
+"""Scoring at scale: the API's leaderboard (whole, and filtered by topic and date) and calibration against
+hand-written SQL (the floor) and a naive Python loop (the baseline), resolving a question with a forecast from every
+analyst, the sweep over 100,000 due questions, and CSV import throughput — all in one run.
 
     .venv/bin/python tests/benchmarks/bench_scoring.py            # N = 1,000,000, A = 2,000, Q = 50,000
     .venv/bin/python tests/benchmarks/bench_scoring.py --quick    # N ≈ 50,000: under a minute on two cores
@@ -46,13 +47,22 @@ def copy_rows(cursor, table: str, columns: list[str], rows) -> None:
             copy.write_row(row)
 
 
+TOPICS = 20
+# Forecasts are made over two years; the filtered leaderboard asks for the second (about half of them).
+DAYS = [f"{2024 + day // 365}-{1 + (day % 365) // 31 % 12:02d}-{1 + day % 28:02d}T12:00:00+00:00" for day in range(730)]
+SINCE = "2025-01-01T00:00:00+00:00"
+
+
 def load(db_url: str, n: int, analysts: int, questions: int, seed: int = 1) -> None:
-    """N predictions over A analysts and Q questions, with COPY; 70% of questions resolved yes or no."""
+    """N predictions over A analysts and Q questions, with COPY; 70% of questions resolved yes or no; each question
+    has one of 20 topics (every fifth a second one)."""
     import psycopg
 
     rng = random.Random(seed)
     now = "2026-01-01T00:00:00+00:00"
     with psycopg.connect(db_url) as conn, conn.cursor() as cur:
+        copy_rows(cur, "forecasts_topic", ["id", "slug", "name"],
+                  ((i, f"topic-{i}", f"Topic {i}") for i in range(1, TOPICS + 1)))
         copy_rows(cur, "forecasts_analyst", ["id", "name", "slug", "kind", "affiliation", "title"],
                   ((i, f"Analyst {i}", f"analyst-{i}", "person", "", "") for i in range(1, analysts + 1)))
         outcomes = ["yes", "no", "yes", "no", "yes", "no", "yes", "", "", "ambiguous"]
@@ -60,6 +70,9 @@ def load(db_url: str, n: int, analysts: int, questions: int, seed: int = 1) -> N
                   ["id", "key", "title", "resolution_criteria", "resolve_by", "outcome", "version", "created_at", "updated_at"],
                   ((i, f"q-{i}", f"Question {i}?", "c", "2026-06-01T00:00:00+00:00", outcomes[i % 10], 1, now, now)
                    for i in range(1, questions + 1)))
+        tagged = [(i, 1 + i % TOPICS) for i in range(1, questions + 1)]
+        tagged += [(i, 1 + (i // 5 + 7) % TOPICS) for i in range(5, questions + 1, 5) if (i // 5 + 7) % TOPICS != i % TOPICS]
+        copy_rows(cur, "forecasts_question_topics", ["question_id", "topic_id"], tagged)
         # A few busy analysts (Zipf-like), the rest spread evenly.
         weights = [1.0 / (rank ** 0.6) for rank in range(1, analysts + 1)]
         analyst_ids = rng.choices(range(1, analysts + 1), weights=weights, k=n)
@@ -67,8 +80,8 @@ def load(db_url: str, n: int, analysts: int, questions: int, seed: int = 1) -> N
                   ["analyst_id", "question_id", "quote", "hedge_phrase", "probability", "basis", "note", "made_at", "created_at"],
                   ((analyst_ids[i], rng.randint(1, questions), "", "",
                     rng.choice((0.1, 0.3, 0.7, 0.9)) if rng.random() < 0.2 else round(rng.random(), 4),
-                    "stated", "", now, now) for i in range(n)))
-        for table in ("forecasts_analyst", "forecasts_question", "forecasts_prediction"):
+                    "stated", "", DAYS[rng.randrange(len(DAYS))], now) for i in range(n)))
+        for table in ("forecasts_analyst", "forecasts_question", "forecasts_prediction", "forecasts_topic"):
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
         conn.commit()
     with psycopg.connect(db_url, autocommit=True) as conn:
@@ -89,6 +102,16 @@ WHERE q.outcome IN ('yes', 'no')
 GROUP BY a.id
 ORDER BY brier, a.name
 """
+
+# The same with the filter of `?topic=…&since=…`; ranked like the API's first page (1,000 rows of the ranking).
+HAND_SQL_FILTERED = HAND_SQL.replace(
+    "JOIN forecasts_analyst a",
+    "JOIN forecasts_question_topics qt ON qt.question_id = q.id\n"
+    "JOIN forecasts_topic t ON t.id = qt.topic_id\n"
+    "JOIN forecasts_analyst a",
+).replace(
+    "WHERE q.outcome IN ('yes', 'no')", "WHERE q.outcome IN ('yes', 'no') AND t.slug = %(topic)s AND p.made_at >= %(since)s"
+) + "LIMIT 1000\n"
 
 
 def python_loop(db_url: str) -> dict:
@@ -115,13 +138,21 @@ def python_loop(db_url: str) -> dict:
     return {k: (n, se / n, ll / n, so / n) for k, (n, se, ll, so) in sums.items()}
 
 
+# The sweep's own peak: VmHWM, the high-water mark of this process's memory. ru_maxrss is not that on Linux: a
+# child started by fork (or vfork) and exec keeps the parent's peak at the fork in it, and the benchmark's own
+# process is larger than the sweep (it read 138–172 MB here where the sweep alone peaks near 100 MB).
 SWEEP_CHILD = """
-import resource, time, django
+import re, resource, time, django
 django.setup()
 from forecasts.services.checks import checks_sweep
 started = time.perf_counter()
 report = checks_sweep()
-print(time.perf_counter() - started, report.created, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+try:
+    with open("/proc/self/status") as status:
+        peak_kb = int(re.search(r"VmHWM:\\s+(\\d+) kB", status.read()).group(1))
+except OSError:
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(time.perf_counter() - started, report.created, peak_kb, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
 
 
@@ -156,11 +187,12 @@ def main() -> None:
     from django.test.utils import setup_test_environment
     from knox.models import AuthToken
 
-    from forecasts.models import Prediction, Question
+    from forecasts import selectors
+    from forecasts.models import AnalystBinSums, Prediction, Question
     from forecasts.services.imports import forecasts_import
     from forecasts.services.rules import SYSTEM
     from tests.benchmarks.bench_import import make_csv
-    from tests.factories import reader_user
+    from tests.factories import analyst_user, reader_user
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -208,8 +240,69 @@ def main() -> None:
     assert len(rows) == len(sql_rows) == len(python_rows), (len(rows), len(sql_rows), len(python_rows))
     assert all(math.isclose(rows[slug], brier, abs_tol=1e-9) for slug, brier in sql_rows.items()), "API ≠ SQL"
 
-    # e. The sweep over due questions, in a child process so that its peak memory is its own.
+    # a2. The leaderboard filtered by topic and date aggregates the forecasts (the stored sums know neither). One
+    # request — its first page already ranks every analyst — against the same filter in hand-written SQL.
+    topic = "topic-3"
+
+    def api_filtered():
+        params = {"page_size": 1000, "topic": topic, "since": SINCE}
+        response = client.get("/api/v1/calibration/", params, **headers)
+        assert response.status_code == 200, response.content[:300]
+        return {row["analyst"]: row["brier"] for row in response.json()["results"]}
+
+    # One connection, opened before the clock starts (as the API's is): the floor is the query alone.
+    floor = psycopg.connect(db_url, autocommit=True)
+
+    def hand_sql_filtered(limit: str = ""):
+        sql = HAND_SQL_FILTERED.replace("LIMIT 1000", limit) if limit else HAND_SQL_FILTERED
+        rows = floor.execute(sql, {"topic": topic, "since": SINCE}).fetchall()
+        return {slug: brier for slug, _, _, brier, _, _ in rows}
+
+    api_filtered()
+    hand_sql_filtered()
+    filtered_s, filtered_rows = median_time(api_filtered, args.repeat)
+    filtered_sql_s, _ = median_time(hand_sql_filtered, args.repeat)
+    every = hand_sql_filtered(limit=" ")
+    assert len(filtered_rows) == min(1000, len(every)), (len(filtered_rows), len(every))
+    assert all(math.isclose(brier, every[slug], abs_tol=1e-9) for slug, brier in filtered_rows.items()), "API ≠ SQL"
+    floor.close()
+
+    # g. Resolving, through the API, a question that holds a forecast from every analyst: all their stored sums
+    # move in the same transaction. Five fresh questions, loaded behind the app's back while still open.
     now = "2026-01-01T00:00:00+00:00"
+    rng = random.Random(7)
+    with psycopg.connect(db_url) as conn, conn.cursor() as cur:
+        first = Question.objects.order_by("-id").values_list("id", flat=True).first() + 1
+        busy_questions = list(range(first, first + 5))
+        copy_rows(cur, "forecasts_question",
+                  ["id", "key", "title", "resolution_criteria", "resolve_by", "outcome", "version", "created_at", "updated_at"],
+                  ((i, f"busy-{i}", f"Busy {i}?", "c", "2026-06-01T00:00:00+00:00", "", 1, now, now) for i in busy_questions))
+        copy_rows(cur, "forecasts_prediction",
+                  ["analyst_id", "question_id", "quote", "hedge_phrase", "probability", "basis", "note", "made_at", "created_at"],
+                  ((a, q, "", "", round(rng.random(), 4), "stated", "", DAYS[-1], now)
+                   for q in busy_questions for a in range(1, args.analysts + 1)))
+        for table in ("forecasts_question", "forecasts_prediction"):
+            cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))")
+        conn.commit()
+    judge = {"HTTP_AUTHORIZATION": f"Token {AuthToken.objects.create(analyst_user(username='bench-judge'))[1]}"}
+    resolve_times = []
+    for question_id in busy_questions:
+        body = {"outcome": ("yes", "no")[question_id % 2], "evidence": "Benchmark.", "version": 1}
+        started = time.perf_counter()
+        response = client.post(f"/api/v1/questions/{question_id}/resolve/", body, content_type="application/json", **judge)
+        resolve_times.append(time.perf_counter() - started)
+        assert response.status_code == 200, response.content[:300]
+    resolve_s = statistics.median(resolve_times)
+    stored = {(r["analyst_id"], r["bin"]): r for r in AnalystBinSums.objects.values("analyst_id", "bin", *selectors.SUM_FIELDS)}
+    fresh = selectors.bin_sums_by_analyst(selectors.scored_predictions(), bins=AnalystBinSums.BINS)
+    fresh = {(r["analyst_id"], r["bin"]): r for r in fresh}
+    assert stored.keys() == fresh.keys(), "stored sums ≠ a fresh aggregate"
+    assert all(
+        math.isclose(stored[key][name], row[name], rel_tol=1e-9, abs_tol=1e-6)
+        for key, row in fresh.items() for name in selectors.SUM_FIELDS
+    ), "stored sums ≠ a fresh aggregate"
+
+    # e. The sweep over due questions, in a child process so that its peak memory is its own.
     with psycopg.connect(db_url) as conn, conn.cursor() as cur:
         start_id = Question.objects.order_by("-id").values_list("id", flat=True).first() + 1
         copy_rows(cur, "forecasts_question",
@@ -220,13 +313,11 @@ def main() -> None:
         conn.commit()
     Question.objects.filter(outcome="", key__startswith="q-").update(resolve_by="2099-01-01T00:00:00Z")
     reader_user(username="sweeper").groups.set([])
-    from tests.factories import analyst_user
-
     for i in range(5):
         analyst_user(username=f"analyst-user-{i}")
     child = subprocess.run([sys.executable, "-c", SWEEP_CHILD], cwd=ROOT, env=os.environ, capture_output=True, text=True, check=True)
-    sweep_s, sweep_created, sweep_kb = child.stdout.split()
-    sweep_s, sweep_mb = float(sweep_s), int(sweep_kb) / 1024
+    sweep_s, sweep_created, sweep_kb, inherited_kb = child.stdout.split()
+    sweep_s, sweep_mb, inherited_mb = float(sweep_s), int(sweep_kb) / 1024, int(inherited_kb) / 1024
     assert int(sweep_created) == args.sweep_questions, child.stdout
 
     # f. CSV import throughput on PostgreSQL.
@@ -243,14 +334,20 @@ def main() -> None:
     print(f"{'a. GET /api/v1/calibration/ (whole leaderboard, ms)':<52}{leaderboard_s * 1000:>14.1f}")
     print(f"{'b. GET /api/v1/analysts/' + busy + '/calibration/ (ms, n=' + str(busy_n) + ')':<52}{calibration_s * 1000:>14.1f}")
     print(f"{'c. hand-written SQL, psycopg (ms) — the floor':<52}{sql_s * 1000:>14.1f}")
+    print(f"{'a2. ?topic=' + topic + '&since=2025-01-01, first page (ms)':<52}{filtered_s * 1000:>14.1f}")
+    print(f"{'c2. the same filter in hand-written SQL (ms)':<52}{filtered_sql_s * 1000:>14.1f}")
     print(f"{'d. naive Python loop over all rows (ms)':<52}{python_s * 1000:>14.1f}")
     print(f"{'e. sweep over ' + format(args.sweep_questions, ',') + ' due questions (s)':<52}{sweep_s:>14.2f}")
     print(f"{'   sweep peak memory, whole process (MB)':<52}{sweep_mb:>14.1f}")
+    print(f"{'   (ru_maxrss, with the parent peak at the fork, MB)':<52}{inherited_mb:>14.1f}")
     print(f"{'f. CSV import, ' + format(args.import_rows, ',') + ' rows (rows/s)':<52}{args.import_rows / import_s:>14.0f}")
+    print(f"{'g. resolve, ' + format(args.analysts, ',') + ' forecasts (ms; ' + ', '.join(f'{t * 1000:.0f}' for t in resolve_times) + ')':<52}"
+          f"{resolve_s * 1000:>14.1f}")
     print(
         f"RESULT leaderboard_over_sql={leaderboard_s / sql_s:.2f} python_over_leaderboard={python_s / leaderboard_s:.1f} "
         f"analyst_calibration_ms={calibration_s * 1000:.1f} sweep_{args.sweep_questions // 1000}k_s={sweep_s:.1f} "
-        f"sweep_peak_mb={sweep_mb:.0f} import_rows_per_s={args.import_rows / import_s:.0f}"
+        f"sweep_peak_mb={sweep_mb:.0f} import_rows_per_s={args.import_rows / import_s:.0f} "
+        f"resolve_busy_question_ms={resolve_s * 1000:.1f} filtered_leaderboard_over_sql={filtered_s / filtered_sql_s:.2f}"
     )
 
 

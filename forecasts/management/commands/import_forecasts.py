@@ -1,3 +1,5 @@
+import os
+
 from django.core.management.base import BaseCommand, CommandError
 
 from forecasts.management.acting import acting_user, add_as_argument
@@ -18,7 +20,7 @@ class Command(BaseCommand):
         user = acting_user(as_user)
         try:
             with open(file, encoding="utf-8-sig", newline="") as handle:
-                report = forecasts_import(lines=handle, user=user)
+                report = forecasts_import(lines=handle, user=user, file_name=os.path.basename(file))
         except FileNotFoundError:
             raise CommandError(f"{file}: no such file") from None
         except OSError as exc:  # a folder, no permission, …
