@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from forecasts import selectors
-from forecasts.services.drafts import IngestError, article_ingest, draft_accept, draft_reject, phrase_for_hedge
+from forecasts.services.drafts import IngestError, article_ingest, draft_accept, draft_reject
 from forecasts.models import Analyst, DraftPrediction, Prediction, ProbabilityPhrase, Source
 from forecasts.services import analysts
 from forecasts.services.seeds import SeedReport, phrases_load
@@ -29,14 +29,6 @@ def _draft_of(drafts, claim: dict):
     from tests.benchmarks.corpus import overlaps
 
     return next(d for d in drafts if overlaps(d.quote, claim["quote"]))
-
-
-def test_hedge_words_map_to_the_most_hedged_row_of_the_table(seeded):
-    phrases = list(ProbabilityPhrase.objects.all())
-    assert phrase_for_hedge("likely going to", phrases).phrase == "likely"
-    assert phrase_for_hedge("are going to", phrases).phrase == "going to"
-    assert phrase_for_hedge("could", phrases).phrase == "could"
-    assert phrase_for_hedge("has decided to", phrases) is None
 
 
 @pytest.fixture

@@ -66,9 +66,7 @@ _ADVERB_ONLY = {"probably", "likely", "possibly", "maybe", "inevitably", "almost
 NEGATED = {"will": "unlikely", "going to": "unlikely", "likely": "unlikely", "very likely": "unlikely",
            "almost certainly": "unlikely", "could": "unlikely", "may": "realistic possibility",
            "might": "realistic possibility", "possible": "unlikely"}
-HEDGE_WORDS = set(PHRASES) | {"possibly", "perhaps", "certainly", "surely", "definitely", "reportedly"}
 _MODALS = {"will", "wo", "'ll", "shall", "would", "could", "may", "might", "should", "ll"}
-_FUTURE_TAGS = {"MD"}
 
 
 @dataclass(frozen=True)
@@ -161,17 +159,28 @@ def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | Non
     return _signal(words, negated, token)
 
 
-def _denied(token, tokens) -> bool:
-    """ "I don't think crude oil is coming off any time soon": a belief verb above the forecast words, negated."""
+def _up(token, tokens, limit: int = 50):
+    """The word, then the words above it in the parse, as far as the claim goes (at most `limit` in all)."""
     inside = {t.i for t in tokens}
     node = token
-    while node.head.i != node.i and node.head.i in inside:
+    for _ in range(limit):
+        yield node
+        if node.head.i == node.i or node.head.i not in inside:
+            return
         node = node.head
-        if node.text.lower() in ("think", "believe", "expect", "see", "imagine") and any(
-            c.dep_ == "neg" for c in node.children
-        ):
-            return True
-    return False
+
+
+def _has_date(tokens) -> bool:
+    """A DATE entity within the claim."""
+    first, last = tokens[0].i, tokens[-1].i
+    return any(e.label_ == "DATE" and e.start >= first and e.end <= last + 1 for e in tokens[0].doc.ents)
+
+
+def _denied(token, tokens) -> bool:
+    """ "I don't think crude oil is coming off any time soon": a belief verb above the forecast words, negated."""
+    return any(node.text.lower() in ("think", "believe", "expect", "see", "imagine")
+               and any(c.dep_ == "neg" for c in node.children)
+               for node in list(_up(token, tokens))[1:])
 
 
 def _signal(words: str, negated: bool, token) -> Signal:
@@ -218,8 +227,7 @@ def _words(tokens) -> tuple[str, object] | None:
                 continue  # "could have gone": the past ("will have recovered" is not)
             if lower in ("may", "might", "could") and _present_speculation(token, tokens):
                 continue  # "X may not be a cohesive alliance", "Zelenskyy may be hoping": the present
-            if lower == "should" and not (any(c.dep_ == "auxpass" for c in token.head.children) and any(
-                    e.label_ == "DATE" for e in token.doc.ents if e.start >= tokens[0].i and e.end <= tokens[-1].i + 1)):
+            if lower == "should" and not (any(c.dep_ == "auxpass" for c in token.head.children) and _has_date(tokens)):
                 continue  # advice, not a forecast ("should be accomplished within four years" is one)
             if _comparative(token.head, tokens):
                 continue  # "higher than they would be if …"
@@ -254,16 +262,11 @@ def _someone_elses(token, tokens) -> bool:
     """ "Kim Jong-un thinks Putin will win", "Zelenskyy may be hoping …": a third party's belief, reported inside
     the speaker's claim, is not the speaker's forecast."""
     inside = {t.i for t in tokens}
-    node = token
-    for _ in range(8):
-        verb = node if node.text.lower() in _BELIEFS else None
-        if verb is not None and verb.i != token.i and token.head.i != verb.i:
+    for verb in _up(token, tokens, limit=8):
+        if verb.text.lower() in _BELIEFS and verb.i != token.i and token.head.i != verb.i:
             subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
             if subject is not None and subject.pos_ in ("PROPN", "NOUN") and subject.i in inside:
                 return True
-        if node.head.i == node.i or node.head.i not in inside:
-            return False
-        node = node.head
     return False
 
 
@@ -299,8 +302,7 @@ def _embedded_question(token) -> bool:
 
 def _present_speculation(modal, tokens) -> bool:
     verb = modal.head
-    has_date = any(e.label_ == "DATE" for e in modal.doc.ents if e.start >= tokens[0].i and e.end <= tokens[-1].i + 1)
-    if has_date:
+    if _has_date(tokens):
         return False
     if verb.tag_ == "VBG" and any(c.text.lower() == "be" and c.dep_ == "aux" for c in verb.children):
         return True  # "may be hoping"
@@ -311,15 +313,7 @@ def _present_speculation(modal, tokens) -> bool:
 
 def _comparative(verb, tokens) -> bool:
     """ "closer than we would have guessed a Republican would be running": a comparison, not a forecast."""
-    inside = {t.i for t in tokens}
-    node = verb
-    for _ in range(6):
-        if any(c.dep_ == "mark" and c.text.lower() == "than" for c in node.children):
-            return True
-        if node.head.i == node.i or node.head.i not in inside:
-            return False
-        node = node.head
-    return False
+    return any(c.dep_ == "mark" and c.text.lower() == "than" for node in _up(verb, tokens, limit=6) for c in node.children)
 
 
 def _past(verb) -> bool:

@@ -61,18 +61,6 @@ class IngestReport:
         )
 
 
-def phrase_for_hedge(hedge: str, phrases: list[ProbabilityPhrase]) -> ProbabilityPhrase | None:
-    """The phrase-table row for hedge words as said: the row named exactly, else the most hedged row (nearest
-    to 50%) whose words occur in them — "likely going to" is "likely", not "going to"."""
-    hedge = " ".join(hedge.lower().split())
-    exact = [p for p in phrases if p.phrase.lower() == hedge]
-    if exact:
-        return exact[0]
-    padded = f" {hedge} "
-    inside = [p for p in phrases if f" {p.phrase.lower()} " in padded]
-    return min(inside, key=lambda p: (abs(p.probability - 0.5), p.phrase)) if inside else None
-
-
 def _phrase_for(candidate: Candidate, phrases: list[ProbabilityPhrase]) -> ProbabilityPhrase | None:
     """The row the reader read the hedge as ("'ll" → will, "set to" → likely, "doubt" → unlikely); a stated
     probability needs none."""
