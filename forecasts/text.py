@@ -164,11 +164,17 @@ def quote_context(text: str, quote: str, chars: int = 160) -> tuple[str, str, st
     return before, quote, after
 
 
-def quote_spans(text: str, quotes: list[tuple[str, object]]) -> list[tuple[int, int, object]]:
-    """Non-overlapping (start, end, tag) spans where each quote stands in `text`, in order; unfound quotes are dropped."""
+def quote_spans(text: str, quotes: list[tuple[str, object, int | None]]) -> list[tuple[int, int, object]]:
+    """Non-overlapping (start, end, tag) spans where each quote stands in `text`, in order; unfound quotes are dropped.
+
+    Each quote comes with where it is known to start (a draft's quote_start), or None: a quote that stands in the
+    text more than once ("Prices will rise." said twice) is marked where it was read, not where it first stands."""
     spans = []
-    for quote, tag in quotes:
-        start = text.find(quote) if quote else -1
+    for quote, tag, known in quotes:
+        if quote and known is not None and text.startswith(quote, known):
+            start = known
+        else:
+            start = text.find(quote) if quote else -1
         if start >= 0:
             spans.append((start, start + len(quote), tag))
     spans.sort(key=lambda span: (span[0], -span[1]))

@@ -297,7 +297,7 @@ def source_detail(request, source_id: int):
             f'{prediction.probability:.0%} on “{escape(prediction.question.title)}”">{escape(quoted)}</a></mark>'
         )
 
-    article, found = _highlighted(source.text, [(p.quote, p) for p in predictions], mark)
+    article, found = _highlighted(source.text, [(p.quote, p, None) for p in predictions], mark)
     return render(
         request,
         "forecasts/source_detail.html",
@@ -305,7 +305,7 @@ def source_detail(request, source_id: int):
     )
 
 
-def _highlighted(text: str, quotes: list[tuple[str, object]], mark) -> tuple[str, int]:
+def _highlighted(text: str, quotes: list[tuple[str, object, int | None]], mark) -> tuple[str, int]:
     """The text as HTML paragraphs with each quote wrapped by mark(tag, quoted_text); and how many were found."""
     spans = quote_spans(text, quotes)
     html, position = [], 0
@@ -367,7 +367,7 @@ def _draft_page(request, source_id: int, *, forms_by_id=None, status=200):
             draft.form.fields[name].choices = options
     article, _ = _highlighted(
         source.text,
-        [(d.quote, d) for d in drafts],
+        [(d.quote, d, d.quote_start) for d in drafts],
         lambda draft, quoted: f'<mark id="quote-{draft.pk}" class="draft-{draft.status}"><a href="#draft-{draft.pk}">'
         f"{escape(quoted)}</a></mark>",
     )

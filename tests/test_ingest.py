@@ -301,6 +301,26 @@ def test_commands_given_a_folder_say_so_in_one_line(db, tmp_path):
             call_command(command, str(tmp_path))
 
 
+def test_a_file_without_an_end_is_read_only_to_the_limit(db):
+    # /dev/zero reports no size and never ends: the command reads one byte past the limit and stops there.
+    with pytest.raises(CommandError, match=r"^/dev/zero: The article is more than 1,000,000 bytes, the limit \(1 MB\)\.$"):
+        call_command("ingest_article", "/dev/zero")
+    assert Source.objects.count() == 0
+
+
+def test_a_quote_said_twice_is_marked_where_it_was_read(client, phrases_only):
+    text = ('Headline\n\n"Prices will rise in the autumn," the clerk said at the market.\n\n'
+            '"Prices will rise in the autumn," said Jane Roe, an economist at Delmar Bank.\n')
+    report = article_ingest(text=text, user=SYSTEM)
+    (draft,) = [d for d in report.drafts if d.speaker == "Jane Roe"]
+    assert draft.quote_start > report.source.text.index("Prices will rise")  # the second time it stands
+    client.force_login(analyst_user())
+    page = client.get(reverse("source-drafts", args=[report.source.pk])).content.decode()
+    first, marked = page.index("Prices will rise"), page.index(f'<mark id="quote-{draft.pk}"')
+    assert marked > first  # the first "Prices will rise" is left unmarked
+    assert page.count(f'<mark id="quote-{draft.pk}"') == 1
+
+
 def test_the_review_page_reads_analysts_and_phrases_once_however_many_drafts(client, seed_analysts):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

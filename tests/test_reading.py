@@ -100,6 +100,75 @@ def test_negation_asks_the_plain_event_with_a_low_probability(text, question_wor
     assert " not " not in found.question and "n't" not in found.question
 
 
+@pytest.mark.parametrize(("text", "question_words"), [
+    # the negation is the claim's, under a verb that carries the hedge: never the opposite question
+    ("Ana Ruiz predicts prices will not rise this year.", "prices rise"),
+    ("Ana Ruiz expects that prices will not rise this year.", "prices rise"),
+    ("Coach Ben Ortiz doubted the striker would be fit for the final.", "striker be fit for the final"),
+    # negations the parse does not mark with "not"
+    ("Ana Ruiz said nobody believes prices will fall this year.", "prices fall"),
+    ("Ana Ruiz said few people think the deal will pass by March.", "deal pass"),
+    ("Ana Ruiz said it is false that the bank will raise rates this year.", "bank raise rates"),
+    ("Ana Ruiz said it is not true that the bank will raise rates this year.", "bank raise rates"),
+    ("Ana Ruiz said prices will hardly fall this year.", "prices fall"),
+])
+def test_every_negation_asks_the_plain_event_at_a_low_probability(text, question_words):
+    found = only(text)
+    assert "Ruiz" in found.speaker or "Ortiz" in found.speaker
+    assert found.negated and found.phrase_row == "unlikely"
+    assert question_words in found.question
+    assert " not " not in found.question
+
+
+@pytest.mark.parametrize("text", [
+    "Ana Ruiz said it is unlikely that the bank will not raise rates this year.",
+    "Ana Ruiz said the bank is unlikely not to raise rates this year.",
+    "Coach Ben Ortiz doubts that the striker will not be fit for the final.",
+    "Coach Ben Ortiz did not doubt that the striker will be fit for the final.",
+])
+def test_two_negations_make_the_plain_event_likely(text):
+    found = only(text)
+    assert not found.negated and found.phrase_row == "likely"
+    assert " not " not in found.question and found.question.startswith(("Will the bank raise", "Will the striker be"))
+
+
+def test_a_percent_that_is_the_events_size_or_a_share_is_not_a_stated_probability():
+    growth = only("Ana Ruiz said there is a good chance of 5% growth next year.")
+    assert (growth.basis, growth.probability, growth.phrase_row) == ("phrase", None, "realistic possibility")
+    stated = only("Ana Ruiz said there is a probability of 70% that the bill will pass next year.")
+    assert (stated.basis, stated.probability) == ("stated", 0.7)
+    split = read("Ana Ruiz said voters are split 50-50 on the deal, which will pass in May.")
+    assert all(c.probability is None for c in split)
+    coin = only("Ana Ruiz said the vote is a 50-50 call and the deal may pass in May.")
+    assert coin.probability == 0.5
+
+
+def test_a_conditional_forecast_says_so_and_a_concession_does_not():
+    for text, condition in [
+        ("Ana Ruiz said prices would fall if the central bank cut rates.", "if the central bank cut rates"),
+        ("Ana Ruiz said prices will fall unless the bank acts.", "unless the bank acts"),
+        ('"If the bank cuts rates, prices will fall by March," Ana Ruiz said.', "If the bank cuts rates"),
+    ]:
+        found = only(text)
+        assert [flag for flag in found.flags if flag.startswith("conditional")] == [
+            f"conditional ('{condition}'): it comes true only if that happens; put the condition in the question "
+            "or reject"], text
+    concession = only("Ana Ruiz said prices will fall even if the central bank cuts rates.")
+    assert not any(flag.startswith("conditional") for flag in concession.flags)
+    assert read("Ana Ruiz asked if prices will fall by March.") == []  # her question, not a claim
+
+
+def test_a_horizon_past_the_ledger_or_in_the_past_says_why_it_is_not_the_deadline():
+    far = only("Ana Ruiz said the fund will run dry by 2300.")
+    assert far.resolve_by == dt.date(2200, 12, 31) and far.deadline_words == "by 2300"
+    assert any("past the last year the ledger keeps" in flag for flag in far.flags)
+    assert not any("no deadline" in flag for flag in far.flags)
+    gone = only("Ana Ruiz said the dam will collapse by 2020.")
+    assert gone.resolve_by == dt.date(2026, 6, 2)  # the default, flagged with the reason
+    assert any("('by 2020') name a time already past" in flag for flag in gone.flags)
+    assert not any("no deadline" in flag for flag in gone.flags)
+
+
 def test_a_quotation_keeps_its_speaker_across_sentences_and_paragraphs():
     text = (
         'Luis Ortiz, a strategist at Delmar Capital, expects a slowdown. "Rates will rise again before the summer. '

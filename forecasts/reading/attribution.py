@@ -9,6 +9,8 @@ Organization, "he" → the last person, "it" → the last body).
 import re
 from dataclasses import dataclass, field
 
+from forecasts.reading.signals import names_nobody
+
 _STEMS = {
     "say": "says said saying", "tell": "tells told telling", "add": "adds added adding",
     "warn": "warns warned warning", "predict": "predicts predicted predicting", "expect": "expects expected expecting",
@@ -261,6 +263,8 @@ def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker 
     """The speaker a subject names, linked to the article's people and bodies; None for "I", "we", "you" and
     for what names nobody."""
     lower = subject.text.lower()
+    if names_nobody(subject):
+        return None  # "few people think …", "nobody expects …": a denial, read in the claim of who reports it
     if lower in PRONOUNS_PERSON:
         return registry.last_person
     if lower in PRONOUNS_BODY | PRONOUNS_PLURAL:

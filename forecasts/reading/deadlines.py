@@ -61,6 +61,7 @@ class Deadline:
     date: dt.date  # the last day the claim can come true
     expression: str  # the words it was read from ("" for the default)
     default: bool = False  # True when no expression in the claim gave one: publication + 12 months
+    note: str = ""  # why the claim's own time words were not the deadline, for the reviewer (past or too far)
 
 
 class _Period(NamedTuple):
@@ -203,6 +204,12 @@ _DATEISH = re.compile(
 def deadline_from(expression: str, published: dt.date) -> dt.date | None:
     """One time expression (with its preposition, if any) read relative to the publication date: the end of the
     period it names; None when it names no period, or only the past, or a date outside the supported years."""
+    date = _end_named(expression, published)
+    return date if date is not None and published <= date and date.year <= LAST_YEAR else None
+
+
+def _end_named(expression: str, published: dt.date) -> dt.date | None:
+    """The end of the period an expression names, wherever it falls (before publication, after LAST_YEAR)."""
     if isinstance(published, dt.datetime):
         published = published.date()
     if not isinstance(expression, str) or not FIRST_YEAR <= published.year <= LAST_YEAR:
@@ -219,19 +226,36 @@ def deadline_from(expression: str, published: dt.date) -> dt.date | None:
 def deadline_for(expressions: Iterable[str], published: dt.date, *, text: str = "") -> Deadline:
     """The claim's deadline: the latest future period its expressions name; "soon", "in the near future",
     "shortly", "in the coming months" (found in `text`, the claim, when the parse gives no DATE entity for them)
-    → 6 months; else publication + 12 months with default=True."""
+    → 6 months; else publication + 12 months with default=True.
+
+    A horizon past the last year the ledger stores ("by 2300") is held at its last day, and one that names only
+    the past ("by 2020" in 2025) gives the default: each says so in `note`, for the reviewer."""
     if isinstance(published, dt.datetime):
         published = published.date()
-    best = None
+    best, past, beyond = None, "", ""
     for expression in expressions:
-        date = deadline_from(expression, published)
-        if date is not None and (best is None or date > best.date):
+        date = _end_named(expression, published)
+        if date is None:
+            continue
+        if date < published:
+            past = past or expression
+        elif date.year > LAST_YEAR:
+            beyond = beyond or expression
+        elif best is None or date > best.date:
             best = Deadline(date, expression)
+    if beyond:
+        last = dt.date(LAST_YEAR, 12, 31)
+        return Deadline(last, beyond, note=f"the claim's horizon ('{beyond}') is past the last year the ledger "
+                                         f"keeps: the deadline is held at {last.day} December {LAST_YEAR}")
     if best is not None:
         return best
     soon = _SOON_IN_TEXT.search(text) if isinstance(text, str) else None
     if soon is not None:
         return Deadline(_months_later(published, SOON_MONTHS), soon.group())
+    if past:
+        return Deadline(_months_later(published, DEFAULT_MONTHS), "", default=True,
+                        note=f"the claim's time words ('{past}') name a time already past: publication + 12 months; "
+                             "check the claim and its deadline")
     return Deadline(_months_later(published, DEFAULT_MONTHS), "", default=True)
 
 
@@ -266,8 +290,7 @@ def _read(text: str, published: dt.date) -> dt.date | None:
     period = _whole(text, published, before) or _range(text, published, before) or _dateparsed(text, published)
     if period is None:
         return None
-    date = period.first - dt.timedelta(days=1) if before else period.last
-    return date if published <= date and date.year <= LAST_YEAR else None
+    return period.first - dt.timedelta(days=1) if before else period.last
 
 
 def _unqualified(text: str) -> tuple[str | None, bool]:
@@ -366,12 +389,13 @@ def _amount(words: str) -> float | None:
 
 def _from_publication(published: dt.date, amount: float, unit: str) -> _Period | None:
     """From publication to publication + `amount` units (a part day counts as a day, a part month as 30 days);
-    None past LAST_YEAR."""
+    past LAST_YEAR, a period that ends the year after it (beyond what the ledger keeps, whatever the number)."""
     grain, size = _UNIT_SPANS["century" if unit.startswith("centur") else unit.rstrip("s")]
     total = amount * size
     days = {"hours": total / 24, "days": total, "months": total * 30.5}[grain]
     if days > (dt.date(LAST_YEAR, 12, 31) - published).days + 31:
-        return None  # months_after and timedelta overflow long before a number runs out: "in 90000 years"
+        # months_after and timedelta overflow long before a number runs out: "in 90000 years"
+        return _Period(published, dt.date(LAST_YEAR + 1, 12, 31))
     if grain != "months":
         return _Period(published, published + dt.timedelta(days=-(-days // 1)))
     whole = int(total)

@@ -54,6 +54,7 @@ class Candidate:
     question: str = ""
     resolve_by: dt.date | None = None
     deadline_words: str = ""
+    who: Speaker | None = field(default=None, repr=False, compare=False)  # the speaker as read, for what follows
 
     @property
     def basis(self) -> str:
@@ -107,7 +108,6 @@ class _Reader:
         self.text, self.registry, self.publisher, self.published = text, registry, publisher, published
         self.found: list[Candidate] = []
         self.quote_speaker: Speaker | None = None  # who the last quotation belonged to
-        self.open_quote = False  # the last paragraph ended inside a quotation
 
     # --- one paragraph --------------------------------------------------------------------------------------
     def paragraph(self, doc, p_start: int, *, headline: bool) -> None:
@@ -118,10 +118,12 @@ class _Reader:
                 self.registry.mentions.append((p_start + ent.start_char, name))
             elif ent.label_ == "ORG":
                 self.registry.bodies_named.append((p_start + ent.start_char, attribution.strip_the(ent.text)))
-        pieces, open_at_end = _quoted_pieces(doc.text)
+        pieces = _quoted_pieces(doc.text)
         inside = _inside_mask(doc, pieces)
         starts_quoted = doc.text.lstrip().startswith('"')
-        carried = self.quote_speaker if (starts_quoted and (self.open_quote or True)) else None
+        # A paragraph that opens with a quotation carries the last speaker on, whether or not the one before closed
+        # its quote (outlets that print multi-paragraph quotations leave it open; others close and reopen it).
+        carried = self.quote_speaker if starts_quoted else None
         attributions = self._attributions(doc, inside)
         piece_speakers = self._piece_speakers(doc, pieces, attributions, carried)
         previous: Speaker | None = None
@@ -136,7 +138,6 @@ class _Reader:
             self.quote_speaker = named[-1]
         elif not pieces:
             self.quote_speaker = None if attributions else self.quote_speaker
-        self.open_quote = open_at_end
 
     def _attributions(self, doc, inside) -> list[_Attribution]:
         found = []
@@ -329,7 +330,7 @@ class _Reader:
             seen.add(candidate.speaker)
             kept.append(candidate)
         self.found += kept
-        return kept[-1]._speaker if kept else None
+        return kept[-1].who if kept else None
 
     def _headline(self, doc, sentence, p_start) -> list[Candidate]:
         match = _HEADLINE_SPEAKER.match(sentence.text)
@@ -368,9 +369,15 @@ class _Reader:
         elif not signal.row:
             flags.append(f"no phrase-table row for “{signal.words}”: give a judged probability and a note")
         claim = [t for t in tokens if start <= t.idx < end]
+        condition = signals.condition_of(signal, claim)
+        if condition:
+            flags.append(f"conditional ('{condition[:80]}'): it comes true only if that happens; put the condition "
+                         "in the question or reject")
         dates = _dates_in(claim)
         deadline = deadline_for(dates, self.published, text=paragraph[start:end])
-        if deadline.default:
+        if deadline.note:
+            flags.append(deadline.note)
+        elif deadline.default:
             flags.append("no deadline in the claim: publication + 12 months")
         question, problems = questions.question_for(
             claim, signal=signal, speaker=speaker, registry=self.registry, deadline=deadline.date,
@@ -381,9 +388,8 @@ class _Reader:
             start=p_start + start, end=p_start + end, quote=paragraph[start:end], speaker=speaker.name,
             affiliation=speaker.affiliation, hedge_phrase=signal.words, is_group=speaker.kind == "group" or speaker.generic,
             flags=flags, phrase_row=signal.row, probability=signal.probability, negated=signal.negated,
-            question=question, resolve_by=deadline.date, deadline_words=deadline.expression,
+            question=question, resolve_by=deadline.date, deadline_words=deadline.expression, who=speaker,
         )
-        candidate._speaker = speaker
         return candidate
 
 
@@ -536,15 +542,14 @@ def _claim_of(verb) -> list:
     return after if len(after) >= MIN_CLAIM_WORDS else []
 
 
-def _quoted_pieces(paragraph: str) -> tuple[list[tuple[int, int]], bool]:
-    """(start, end) of each quoted piece's inner text; True when the last quote stays open to the paragraph's end
-    (a quotation carried over into the next paragraph, as some outlets print them)."""
+def _quoted_pieces(paragraph: str) -> list[tuple[int, int]]:
+    """(start, end) of each quoted piece's inner text; a quote left open runs to the paragraph's end (a quotation
+    carried over into the next paragraph, as some outlets print them)."""
     marks = [m.start() for m in re.finditer('"', paragraph)]
     pieces = [(marks[i] + 1, marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
-    open_at_end = len(marks) % 2 == 1
-    if open_at_end:
+    if len(marks) % 2 == 1:
         pieces.append((marks[-1] + 1, len(paragraph)))
-    return pieces, open_at_end
+    return pieces
 
 
 def _inside_mask(doc, pieces) -> list[bool]:

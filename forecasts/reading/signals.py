@@ -24,6 +24,10 @@ _PERCENT = re.compile(
 )
 _ONE_IN = re.compile(rf"\b{_NUMBER}[- ]in[- ]{_NUMBER}\s+{_CHANCE}\b", re.IGNORECASE)
 _FIFTY_FIFTY = re.compile(r"\bfifty[- ]fifty\b|\b50[- ]50\b|\beven odds\b|\bcoin[- ]?flip\b", re.IGNORECASE)
+# "a chance of 5% growth": a word after the percent that names what grows, not how likely it is.
+_SIZE_AFTER = re.compile(r"\s*(?!(?:that|or|and|to|of|for|in|on|by|this|next|chance|probability|likelihood|odds)\b)[a-z]",
+                         re.IGNORECASE)
+_SHARE_BEFORE = re.compile(r"\b(?:split|divided|shared|evenly|down\s+the\s+middle)\s+(?:\w+\s+){0,1}$", re.IGNORECASE)
 
 # Words that make a clause look forward, with the phrase-table row each is read as ("" when none matches: the
 # reviewer gives a probability). Longest first, so "very likely" is not read as "likely".
@@ -86,20 +90,21 @@ class Signal:
 
 
 def stated_probability(text: str) -> tuple[str, float] | None:
-    """ "a 70 per cent chance", "70% probability", "one in three chance", "fifty-fifty" → (words, probability)."""
-    match = _PERCENT.search(text)
-    if match:
+    """ "a 70 per cent chance", "70% probability", "one in three chance", "fifty-fifty" → (words, probability).
+
+    Not "a good chance of 5% growth" (the 5% is the growth's size) nor "voters are split 50-50" (a share)."""
+    for match in _PERCENT.finditer(text):
         value = float(match.group(1) or match.group(2))
-        if 0 <= value <= 100:
+        if 0 <= value <= 100 and not (match.group(2) and _SIZE_AFTER.match(text, match.end())):
             return match.group(0), round(value / 100, 4)
     match = _ONE_IN.search(text)
     if match:
         top, bottom = (_number(match.group(i)) for i in (1, 2))
         if top and bottom and top <= bottom:
             return match.group(0), round(top / bottom, 4)
-    match = _FIFTY_FIFTY.search(text)
-    if match:
-        return match.group(0), 0.5
+    for match in _FIFTY_FIFTY.finditer(text):
+        if not _SHARE_BEFORE.search(text, 0, match.start()):
+            return match.group(0), 0.5
     return None
 
 
@@ -111,10 +116,46 @@ def _number(word: str) -> float | None:
         return WORDS.get(word)
 
 
+# Adverbs that negate as "not" does: "prices will hardly fall".
+_NEGATING_ADVERBS = {"hardly", "scarcely", "barely"}
+# Subjects that deny a belief: "nobody believes", "few people think", "none of them expects".
+_NOBODY = {"nobody", "noone", "none", "neither"}
+_FALSE = {"false", "untrue", "wrong", "nonsense", "mistaken"}
+
+
 def _negated(token) -> bool:
-    """Negation on the word itself or on the verb it serves ("won't", "did not expect", "never will")."""
+    """Negation on the word itself or on the verb it serves ("won't", "did not expect", "never will", "will hardly
+    fall")."""
     heads = [token, token.head] if token.dep_ in ("aux", "auxpass", "advmod", "acomp", "xcomp") else [token]
-    return any(child.dep_ == "neg" for head in heads for child in head.children)
+    return any(child.dep_ == "neg" or child.dep_ == "advmod" and child.text.lower() in _NEGATING_ADVERBS
+               for head in heads for child in head.children)
+
+
+def _clause_negated(word) -> bool:
+    """The clause a low word rates is negated itself: "unlikely not to raise rates", "I doubt X will not pass"
+    (two negations: the plain event, likely)."""
+    owners = [word, word.head] if word.dep_ in ("acomp", "attr") else [word]
+    return any(clause.dep_ in ("ccomp", "xcomp", "csubj") and _negated_verb(clause)
+               for owner in owners for clause in owner.children)
+
+
+def _negated_verb(verb) -> bool:
+    return any(c.dep_ == "neg" or c.dep_ == "advmod" and c.text.lower() in _NEGATING_ADVERBS for c in verb.children)
+
+
+def denies_belief(verb) -> bool:
+    """A belief verb whose subject believes nothing: "nobody believes", "no one thinks", "few people expect"."""
+    return any(names_nobody(c) for c in verb.children if c.dep_ in ("nsubj", "nsubjpass"))
+
+
+def names_nobody(subject) -> bool:
+    """ "nobody", "no one", "none of them", "no economist", "few people" (not "a few"): a subject that is no one."""
+    lower = subject.text.lower()
+    lefts = {c.text.lower() for c in subject.lefts}
+    if lower in _NOBODY or lower == "one" and "no" in lefts:
+        return True
+    words = {c.text.lower() for c in subject.children if c.dep_ in ("det", "amod", "advmod")}
+    return "no" in words or ("few" in words or lower == "few") and "a" not in lefts
 
 
 def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | None:
@@ -146,17 +187,53 @@ def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | Non
         weak = found is not None and found[1] is not None and found[1].tag_ in ("RB", "RBR") and found[0] not in (
             "likely", "unlikely")
         if verb in PHRASES and (found is None or weak or PHRASES[found[0]] == "will" and found[0] in ("would", "will")):
-            negated = _negated(speech_verb) or verb.startswith("doubt")
-            return _signal(verb, negated, speech_verb)
+            # The verb carries the hedge ("predicts", "expects", "doubts"); the negations that count are its own and
+            # the claim's ("predicts prices will not rise" asks whether they rise, at a low probability).
+            inner = found is not None and found[1] is not None and _negated(found[1]) or _claim_negated(tokens)
+            return _signal(verb, _negated(speech_verb) != bool(inner), speech_verb)
     if found is None:
         return None
     words, token = found
-    negated = _negated(token) if token is not None else False
+    # Each negation that bears on the forecast words turns it over once: "won't", "I don't think X will", "nobody
+    # believes X will", "it is false that X will", and for a low word its clause's own ("unlikely not to").
+    flips = _negated(token) if token is not None else False
     if words == "not impossible":
-        negated = False
-    if _denied(token, tokens):
-        negated = not negated
-    return _signal(words, negated, token)
+        flips = False
+    flips ^= _denied(token, tokens)
+    if token is not None and PHRASES.get(words) in ("unlikely", "almost no chance"):
+        flips ^= _clause_negated(token)
+    return _signal(words, bool(flips), token)
+
+
+_CONDITIONS = {"if", "unless", "provided", "providing"}
+
+
+def condition_of(signal: Signal, tokens) -> str:
+    """The condition a forecast hangs on ("prices would fall if the bank cut rates" → "if the bank cut rates"), or
+    "": such a forecast is true only when its condition is (reader-labelling.md counts it as borderline). "Even if"
+    concedes rather than conditions, and is not one."""
+    if signal.token is None:
+        return ""
+    inside = {t.i for t in tokens}
+    verb = signal.token.head if signal.token.dep_ in ("aux", "auxpass", "advmod", "acomp") else signal.token
+    for node in _up(verb, tokens, limit=4):
+        for clause in node.children:
+            if clause.dep_ != "advcl" or clause.i not in inside:
+                continue
+            mark = next((c for c in clause.children if c.dep_ == "mark" and c.text.lower() in _CONDITIONS), None)
+            if mark is None or any(c.text.lower() == "even" for c in [*mark.children, *clause.children]) \
+                    or mark.i > 0 and mark.doc[mark.i - 1].text.lower() == "even":
+                continue
+            words = [t for t in clause.subtree if t.i in inside]
+            return "".join(t.text_with_ws for t in words).strip(" ,")
+    return ""
+
+
+def _claim_negated(tokens) -> bool:
+    """The claim's own main verb is negated ("prices will not rise", "prices to not rise")."""
+    inside = {t.i for t in tokens}
+    roots = [t for t in tokens if t.head.i not in inside or t.head.i == t.i]
+    return any(_negated_verb(root) for root in roots if root.pos_ in ("VERB", "AUX"))
 
 
 def _up(token, tokens, limit: int = 50):
@@ -177,10 +254,16 @@ def _has_date(tokens) -> bool:
 
 
 def _denied(token, tokens) -> bool:
-    """ "I don't think crude oil is coming off any time soon": a belief verb above the forecast words, negated."""
-    return any(node.text.lower() in ("think", "believe", "expect", "see", "imagine")
-               and any(c.dep_ == "neg" for c in node.children)
-               for node in list(_up(token, tokens))[1:])
+    """ "I don't think crude oil is coming off any time soon", "nobody believes prices will fall", "it is false that
+    the bank will …": a belief verb above the forecast words that is negated or believed by nobody, or a denial."""
+    for node in list(_up(token, tokens))[1:]:
+        lower = node.text.lower()
+        if lower in _BELIEF_FORMS and (_negated_verb(node) or denies_belief(node)):
+            return True
+        ratings = {c.text.lower() for c in node.children if c.dep_ == "acomp"}
+        if ratings & _FALSE or "true" in ratings and _negated_verb(node):
+            return True  # "it is false that …", "it is not true that …" (the clause hangs on "is")
+    return False
 
 
 def _signal(words: str, negated: bool, token) -> Signal:
@@ -253,6 +336,9 @@ def _words(tokens) -> tuple[str, object] | None:
     return None
 
 
+_BELIEF_FORMS = {"think", "thinks", "thought", "believe", "believes", "believed", "expect", "expects", "expected",
+                  "see", "sees", "imagine", "imagines", "predict", "predicts", "predicted", "reckon", "reckons",
+                  "suppose", "supposes", "anticipate", "anticipates", "foresee", "foresees"}
 _BELIEFS = {"think", "thinks", "thought", "believe", "believes", "believed", "hope", "hopes", "hoping", "hoped",
             "fear", "fears", "feared", "want", "wants", "wanted", "wish", "wishes", "expects", "expect", "expected",
             "sense", "senses", "assume", "assumes"}
@@ -265,7 +351,8 @@ def _someone_elses(token, tokens) -> bool:
     for verb in _up(token, tokens, limit=8):
         if verb.text.lower() in _BELIEFS and verb.i != token.i and token.head.i != verb.i:
             subject = next((c for c in verb.children if c.dep_ == "nsubj"), None)
-            if subject is not None and subject.pos_ in ("PROPN", "NOUN") and subject.i in inside:
+            if subject is not None and subject.pos_ in ("PROPN", "NOUN") and subject.i in inside \
+                    and not denies_belief(verb):  # "few people think X will" denies X: the speaker's reading
                 return True
     return False
 
@@ -297,7 +384,8 @@ def _embedded_question(token) -> bool:
     first = min(verb.subtree, key=lambda t: t.i)
     if first.tag_ in ("WRB", "WDT", "WP") or first.text.lower() == "whether":
         return verb.dep_ != "ROOT"
-    return first.text.lower() == "if" and verb.dep_ in ("ccomp", "pcomp", "dobj")
+    # "asked if X will …" (the verb's own "if"), not "If the bank cuts rates, prices will fall" (the condition's).
+    return first.text.lower() == "if" and first.head.i == verb.i and verb.dep_ in ("ccomp", "pcomp", "dobj")
 
 
 def _present_speculation(modal, tokens) -> bool:

@@ -42,6 +42,16 @@ def article_from_bytes(data: bytes) -> str:
         raise IngestError(f"The file is {exc}.") from None
 
 
+def article_from_file(path) -> str:
+    """A file on disk as the article's text. Read up to one byte past the limit, never more: a device or a pipe
+    (/dev/zero, /dev/stdin) has no size to check first and may never end. OSError for what cannot be read."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_ARTICLE_BYTES + 1)
+    if len(data) > MAX_ARTICLE_BYTES:
+        raise IngestError(f"The article is more than {MAX_ARTICLE_BYTES:,} bytes, the limit (1 MB).")
+    return article_from_bytes(data)
+
+
 class DraftNotPending(Exception):
     """The draft was accepted or rejected already (perhaps by someone else meanwhile)."""
 

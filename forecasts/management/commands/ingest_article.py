@@ -8,7 +8,7 @@ from django.utils.dateparse import parse_datetime
 
 from forecasts.dates import require_supported
 from forecasts.management.acting import acting_user, add_as_argument
-from forecasts.services.drafts import IngestError, article_from_bytes, article_ingest, article_size_check
+from forecasts.services.drafts import IngestError, article_from_file, article_ingest
 
 
 class Command(BaseCommand):
@@ -29,8 +29,7 @@ class Command(BaseCommand):
         user = acting_user(as_user)
         path = Path(file)
         try:
-            article_size_check(path.stat().st_size)
-            text = article_from_bytes(path.read_bytes())
+            text = article_from_file(path)
         except FileNotFoundError:
             raise CommandError(f"{file}: no such file") from None
         except OSError as exc:  # a folder, no permission, …
