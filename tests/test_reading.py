@@ -204,6 +204,18 @@ def test_names_link_within_the_article():
     assert {"Luis Ortiz", "Sara Lind"} <= speakers
 
 
+def test_he_means_the_subject_before_it_else_the_last_person_named():
+    found = read("Ana Ruiz expects rates to hold. Her view is shared by others, including Luis Ortiz, the chief "
+                 "economist at Marlow Bank. He told reporters he expects the currency to weaken by March 2026.")
+    assert [c.speaker for c in found if "currency" in c.quote] == ["Luis Ortiz"]
+    quoted = read('Ana Ruiz, an economist at Banco Norte, spoke after the vote.\n\n'
+                  '"Luis Ortiz will lose the seat in May," she said.')
+    assert [c.speaker for c in quoted] == ["Ana Ruiz"]  # not the man she speaks of
+    described = read("A leading pollster tells reporters he expects a close race in November.\n\n"
+                     "Dan Hale, a leading pollster at Civic Data, spoke on Monday.")
+    assert [c.speaker for c in described] in ([], ["Dan Hale"])  # the pollster, never a person named before
+
+
 def test_coordination_keeps_both_speakers():
     found = only("Maria Lopez and Tom Reyes said the merger would close by March 2026.")
     assert "Lopez" in found.speaker and "Reyes" in found.speaker

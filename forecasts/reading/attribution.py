@@ -6,6 +6,7 @@ linked within the article ("Mr Ortiz" → Luis Ortiz, "the Prime Minister" → K
 Organization, "he" → the last person, "it" → the last body).
 """
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -92,6 +93,19 @@ ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
 _ACRONYM_FILLERS = {"of", "on", "for", "and", "the", "de", "in"}
 
 
+@dataclass(frozen=True)
+class Mention:
+    offset: int
+    name: str
+    sentence: int  # where its sentence starts
+    subject: bool  # the subject of its clause (or in apposition to it)
+    quoted: bool = False  # named inside a quotation: somebody the speaker talks about, not who "he said" means
+
+
+def _offset(mention: Mention) -> int:
+    return mention.offset
+
+
 @dataclass
 class Speaker:
     name: str
@@ -109,7 +123,7 @@ class Registry:
     bodies: dict[str, None] = field(default_factory=dict)  # the bodies named, in order (a dict: each once)
     affiliation: dict[str, str] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)
-    mentions: list[tuple[int, str]] = field(default_factory=list)  # (offset in the text, person), in order
+    people: list[Mention] = field(default_factory=list)  # every time a person is named or speaks, by offset
     bodies_named: list[tuple[int, str]] = field(default_factory=list)  # (offset in the text, body), in order
     offset: int = 0  # where the paragraph being read starts in the text
     last_person: Speaker | None = None
@@ -138,10 +152,34 @@ class Registry:
 
     def mentioned_before(self, offset: int, *, besides: str = "") -> str:
         """The last person the text names before `offset`, other than `besides` (for "he" in a quotation)."""
-        for position, name in reversed(self.mentions):
-            if position < offset and name != besides:
-                return name
+        for mention in reversed(self.people[: bisect.bisect_left(self.people, offset, key=_offset)]):
+            if mention.name != besides:
+                return mention.name
         return ""
+
+    def mention(self, offset: int, name: str, *, sentence: int, subject: bool, quoted: bool = False) -> None:
+        """A person named (or speaking) at `offset`, in the sentence that starts at `sentence`."""
+        if name:
+            bisect.insort(self.people, Mention(offset, name, sentence, subject, quoted), key=_offset)
+
+    def person_for(self, offset: int, *, sentence: int) -> Speaker | None:
+        """Who "he" or "she" at `offset` means: a person who is the subject earlier in the same sentence ("Ortiz
+        said he …"); else, in the last sentence before it that names anybody, its subject, or failing one the last
+        person it names ("… others, including James Glassman, the chief economist. He told VOA …"). A simple rule
+        (no coreference model is on the package index); the draft says it was found through a pronoun."""
+        before = [m for m in self.people[: bisect.bisect_left(self.people, offset, key=_offset)] if not m.quoted]
+        here = [m for m in before if m.sentence == sentence and m.subject]
+        if here:
+            return self._person(here[-1].name)
+        earlier = [m for m in before[-50:] if m.sentence < sentence]
+        if earlier:
+            last = [m for m in earlier if m.sentence == earlier[-1].sentence]
+            subjects = [m for m in last if m.subject]
+            return self._person((subjects or last)[-1].name)
+        return self.last_person
+
+    def _person(self, name: str) -> Speaker:
+        return Speaker(name, affiliation=self.affiliation.get(name, ""))
 
     def add_person(self, name: str, affiliation: str = "") -> str:
         if not name.split():
@@ -266,7 +304,11 @@ def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker 
     if names_nobody(subject):
         return None  # "few people think …", "nobody expects …": a denial, read in the claim of who reports it
     if lower in PRONOUNS_PERSON:
-        return registry.last_person
+        described = _described_subject(subject)
+        if described is not None:
+            # "a leading pollster tells VOA he expects …": the pollster, whom the article may name later.
+            return _one_speaker(described, registry, publisher=publisher)
+        return registry.person_for(registry.offset + subject.idx, sentence=registry.offset + subject.sent.start_char)
     if lower in PRONOUNS_BODY | PRONOUNS_PLURAL:
         # "The chairman delivered the Federal Reserve's estimates. They predict …": the body in the noun before.
         named = _body_before(subject, plural=lower in PRONOUNS_PLURAL, registry=registry)
@@ -416,6 +458,19 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
                     return Speaker(registry.expand(body), kind="body")
             return None
     return None
+
+
+def _described_subject(pronoun):
+    """For "he" in "the minister said he …", "a leading pollster tells VOA he expects …": the described person
+    who is the subject of the verb that governs the pronoun's clause (no name of theirs in that sentence)."""
+    clause = pronoun.head
+    verb = clause.head if clause.dep_ in ("ccomp", "xcomp", "advcl", "conj") else None
+    if verb is None or verb is clause:
+        return None
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+    if subject is None or subject.ent_type_ == "PERSON" or subject.pos_ != "NOUN":
+        return None
+    return subject if subject.text.lower() in PERSON_NOUNS | TITLES else None
 
 
 def _body_before(pronoun, *, plural: bool, registry: Registry) -> Speaker | None:

@@ -112,14 +112,22 @@ class _Reader:
     # --- one paragraph --------------------------------------------------------------------------------------
     def paragraph(self, doc, p_start: int, *, headline: bool) -> None:
         self.registry.offset = p_start
+        pieces = _quoted_pieces(doc.text)
+        inside = _inside_mask(doc, pieces)
         for ent in doc.ents:
             if ent.label_ == "PERSON":
                 name = self.registry.find_person(ent.text) or ent.text
-                self.registry.mentions.append((p_start + ent.start_char, name))
+                self.registry.mention(p_start + ent.start_char, name, sentence=p_start + ent.sent.start_char,
+                                      subject=_is_subject(ent.root), quoted=inside[ent.start])
             elif ent.label_ == "ORG":
                 self.registry.bodies_named.append((p_start + ent.start_char, attribution.strip_the(ent.text)))
-        pieces = _quoted_pieces(doc.text)
-        inside = _inside_mask(doc, pieces)
+        for token in doc:
+            # A person the article names elsewhere, here missed by the entity tagger ("Ruiz spoke after the vote").
+            if token.tag_ == "NNP" and token.ent_type_ != "PERSON" and token.dep_ != "compound":
+                person = self.registry.by_surname.get(token.text.lower())
+                if person:
+                    self.registry.mention(p_start + token.idx, person, sentence=p_start + token.sent.start_char,
+                                          subject=_is_subject(token), quoted=inside[token.i])
         starts_quoted = doc.text.lstrip().startswith('"')
         # A paragraph that opens with a quotation carries the last speaker on, whether or not the one before closed
         # its quote (outlets that print multi-paragraph quotations leave it open; others close and reopen it).
@@ -164,7 +172,7 @@ class _Reader:
                         skip = {t.i for t in token.subtree} | {t.i for t in token.nbor(1).subtree}
                         claim = [t for t in sentence if t.i not in skip]
                         found.append(_Attribution(token, speaker, claim))
-                        self._remember(speaker)
+                        self._remember(speaker, token)
                 continue
             if lower in attribution.BELIEF_ADJECTIVES and token.dep_ == "acomp":
                 # "The Obama administration … is confident China will …"
@@ -173,7 +181,7 @@ class _Reader:
                 speaker = subject is not None and attribution.speaker_for(subject, self.registry, publisher=self.publisher)
                 if clause and speaker:
                     found.append(_Attribution(token, speaker, sorted(clause[0].subtree, key=lambda t: t.i)))
-                    self._remember(speaker)
+                    self._remember(speaker, token)
                 continue
             if lower in attribution.REVISING and token.pos_ == "VERB":
                 # "Nokia has lowered its forecasts for …", "the IMF cut its forecast for global growth to 3.3%".
@@ -183,7 +191,7 @@ class _Reader:
                     subject, self.registry, publisher=self.publisher)
                 if speaker:
                     found.append(_Attribution(objects[0], speaker, [t for t in token.sent if t.i > token.i]))
-                    self._remember(speaker)
+                    self._remember(speaker, token)
                 continue
             if lower not in attribution.SPEECH_VERBS:
                 continue
@@ -198,7 +206,7 @@ class _Reader:
                 if speaker:
                     clause = [t for t in token.sent if t.i > token.i + 1]
                     found.append(_Attribution(token, speaker, clause))
-                    self._remember(speaker)
+                    self._remember(speaker, token)
                 continue
             if lower in attribution.WEAK and not self._weak_ok(token):
                 continue
@@ -217,14 +225,14 @@ class _Reader:
                     claim = sorted([t for t in subject.subtree] + [t for c in token.children if c.dep_ == "xcomp"
                                                                    for t in c.subtree], key=lambda t: t.i)
                     found.append(_Attribution(token, speaker, claim))
-                    self._remember(speaker)
+                    self._remember(speaker, token)
                 continue
             speaker = attribution.speaker_for(subject, self.registry, publisher=self.publisher)
             if speaker is None:
                 continue
             pronoun = subject.text.lower() if subject.pos_ == "PRON" else ""
             found.append(_Attribution(token, speaker, _claim_of(token), pronoun))
-            self._remember(speaker)
+            self._remember(speaker, token)
         return found
 
     def _weak_ok(self, verb) -> bool:
@@ -239,11 +247,15 @@ class _Reader:
                        for c in verb.children)
         return any(c.dep_ in ("ccomp",) for c in verb.children)
 
-    def _remember(self, speaker: Speaker) -> None:
+    def _remember(self, speaker: Speaker, verb) -> None:
+        """Who spoke last, of each kind: "he", "it" and "they" next may mean them."""
         if speaker.generic:
             self.registry.last_plural = speaker
         elif speaker.kind == "person":
             self.registry.last_person = speaker
+            for name in speaker.name.split(" and "):
+                self.registry.mention(self.registry.offset + verb.idx, name, subject=True,
+                                      sentence=self.registry.offset + verb.sent.start_char)
         else:
             self.registry.last_body = speaker
 
@@ -457,6 +469,11 @@ def _teaser(paragraph: str, text: str) -> bool:
 
 
 _WEEKDAY = re.compile(r"(?:on |last |this )?(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
+
+
+def _is_subject(token) -> bool:
+    """The subject of its clause, or a name in apposition to it ("the economist, Ana Ruiz, said")."""
+    return token.dep_ in ("nsubj", "nsubjpass") or token.dep_ == "appos" and token.head.dep_ in ("nsubj", "nsubjpass")
 
 
 def _through(pronoun: str) -> str:
