@@ -40,7 +40,7 @@ def publication_dates() -> dict[str, dt.date]:
     dates = {}
     for line in (CORPUS / "SOURCES.md").read_text(encoding="utf-8").splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if len(cells) < 5 or not re.match(r"\d\d-", cells[0]):
+        if len(cells) < 5 or not re.match(r"\d{2,}-", cells[0]):
             continue
         match = _DATE.search(cells[4])
         if match:
