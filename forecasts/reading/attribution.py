@@ -480,6 +480,8 @@ def _body_before(pronoun, *, plural: bool, registry: Registry) -> Speaker | None
     for token in reversed(doc[start : pronoun.i]):
         if token.pos_ not in ("NOUN", "PROPN") or token.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "appos"):
             continue
+        if _reported(token):
+            continue  # "The report says warming will be fastest in Russia. It says …": the report, not Russia
         if plural != (token.tag_ in ("NNS", "NNPS")) and token.ent_type_ not in ("ORG",):
             continue
         for inner in token.subtree:
@@ -489,6 +491,18 @@ def _body_before(pronoun, *, plural: bool, registry: Registry) -> Speaker | None
                     return Speaker(registry.expand(strip_the(entity.text)), kind="body")
         return None
     return None
+
+
+def _reported(token) -> bool:
+    """Inside what somebody is reported to say: below the clause a speech verb governs."""
+    node = token
+    for _ in range(12):
+        if node.head.i == node.i:
+            return False
+        if node.dep_ in ("ccomp", "xcomp") and node.head.text.lower() in SPEECH_VERBS:
+            return True
+        node = node.head
+    return False
 
 
 def _person(entity, registry: Registry) -> Speaker | None:
