@@ -216,6 +216,27 @@ def test_he_means_the_subject_before_it_else_the_last_person_named():
     assert [c.speaker for c in described] in ([], ["Dan Hale"])  # the pollster, never a person named before
 
 
+def test_a_report_speaks_for_whoever_issued_it():
+    found = read("This is Bill White with the VOA Special English Environment Report.\n\n"
+                 "The World Wildlife Fund has released a report about the effects of warming. The report says the "
+                 "summers will be hotter by 2040. It says many species could vanish from the coasts of Canada.\n\n"
+                 "The report says Norway and Russia are likely to lose much of their forest.")
+    assert {c.speaker for c in found} == {"World Wildlife Fund"}
+    assert len(found) == 3
+    study = read("The research is from the Population Reference Bureau, a private group based in Washington. It says "
+                 "most growth will take place in Africa.")
+    assert [c.speaker for c in study] == ["Population Reference Bureau"]
+
+
+def test_whose_people_speak_through_their_body():
+    found = read("The International Monetary Fund released its outlook on Tuesday. The international lender expects "
+                 "the world economy to shrink this year. Its chief economist says the recovery will be slow.")
+    assert [c.speaker for c in found] == ["International Monetary Fund (IMF)", "International Monetary Fund (IMF) chief economist"]
+    team = read("Forecaster William Gray said on Friday that storms may be many. Mr. Gray and his team of "
+                "meteorologists are predicting eight hurricanes this season.")
+    assert [c.speaker for c in team] == ["William Gray", "William Gray"]
+
+
 def test_coordination_keeps_both_speakers():
     found = only("Maria Lopez and Tom Reyes said the merger would close by March 2026.")
     assert "Lopez" in found.speaker and "Reyes" in found.speaker

@@ -44,7 +44,7 @@ WEAK = frozenset({"see", "sees", "find", "finds", "found", "show", "shows", "sho
                   "points", "pointed", "hope", "hopes", "worry", "worries", "worried", "report", "reports",
                   "reported", "state", "states", "stated", "signal", "signals"})
 
-TITLES = frozenset("""mr mrs ms miss dr prof professor sir dame lord lady gen general col colonel lt maj major adm admiral
+TITLES = frozenset("""mr mrs ms miss mister dr prof professor sir dame lord lady gen general col colonel lt maj major adm admiral
 president vice minister prime premier secretary senator sen rep representative governor gov chairman chairwoman chair
 chief executive director spokesman spokeswoman spokesperson ambassador king queen prince princess pope rev reverend
 judge justice mayor chancellor commissioner deputy former then head leader ceo cfo economist analyst strategist
@@ -67,7 +67,13 @@ commentators investors traders strategists insiders some many others most few"""
 BODY_HEADS = frozenset("""report study survey poll outlook forecast panel commission committee company firm group
 agency organization organisation bank fund government ministry department administration office council union
 institute association authority board service party team center centre programme program index figures data
-model""".split())
+model lender institution body bureau watchdog regulator agency organisation research findings""".split())
+# Documents a body issues: "the report says" means whoever issued the last one the article introduced.
+REPORT_NOUNS = frozenset("""report reports study survey research findings outlook analysis assessment review paper
+projections estimates update""".split())
+_ISSUING = frozenset("""release releases released issue issues issued publish publishes published present presents
+presented unveil unveils unveiled produce produces produced launch launches launched prepare prepared compile compiled
+commission commissioned""".split())
 # Bodies news quotes most, by acronym: a label or an analyst may use either form.
 KNOWN_BODIES = {
     "IMF": "International Monetary Fund", "WHO": "World Health Organization", "UN": "United Nations",
@@ -129,10 +135,13 @@ class Registry:
     last_person: Speaker | None = None
     last_body: Speaker | None = None
     last_plural: Speaker | None = None
+    reports: list[tuple[int, Speaker]] = field(default_factory=list)  # (offset, who issued it), in order
 
     def learn(self, doc) -> None:
         """Names, titles ("Prime Minister Kevin Rudd") and acronyms in one parsed paragraph."""
         for ent in doc.ents:
+            if sign_on(ent.sent):
+                continue
             if ent.label_ == "PERSON" and len(ent) >= 2:
                 name = _clean_name(ent)
                 if name and len(name.split()) >= 2:
@@ -178,6 +187,13 @@ class Registry:
             return self._person((subjects or last)[-1].name)
         return self.last_person
 
+    def report_owner(self, offset: int) -> Speaker | None:
+        """Who issued the last report, study or outlook the article introduced before `offset`."""
+        for position, owner in reversed(self.reports):
+            if position < offset:
+                return owner
+        return None
+
     def _person(self, name: str) -> Speaker:
         return Speaker(name, affiliation=self.affiliation.get(name, ""))
 
@@ -199,8 +215,9 @@ class Registry:
             return ""
         surname = words[-1].lower()
         known = self.by_surname.get(surname)
-        if known and (len(words) == 1 or known.lower() == " ".join(words).lower()):
-            return known
+        if known and (len(words) == 1 or known.lower().endswith(" " + " ".join(words).lower())
+                      or known.lower() == " ".join(words).lower()):
+            return known  # "Ortiz", "Luis Ortiz", "Da Silva" for "Jose Graziano da Silva"
         # One letter apart is the same person: "Bennett" for the "Bruce Bennet" the article introduced.
         for other, person in list(self.by_surname.items())[:200]:
             if len(surname) > 4 and _one_edit(other, surname) and (len(words) == 1 or _one_edit(
@@ -249,6 +266,15 @@ class Registry:
             if initials.upper() == bare and len(body.split()) > 1:
                 return f"{body} ({bare})"
         return name
+
+
+_SIGN_ON = re.compile(r"^(?:This is|I'm|I am) (?:[A-Z][\w.'-]*\s+){1,4}(?:with|for|from|of|in|at) ")
+
+
+def sign_on(sentence) -> bool:
+    """A broadcaster's sign-on ("This is Bill White with the VOA Special English Environment Report."): the
+    programme it names is nobody who forecasts anything."""
+    return bool(_SIGN_ON.match(sentence.text))
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -322,6 +348,7 @@ def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker 
     # A "name" of many words or one that opens with a small word is a misparse, not a speaker.
     found = [s for s in found if s is not None and (not s.name or len(s.name.split()) <= 9 and s.name.split()[0].lower()
                                                    not in ("with", "in", "on", "at", "for", "by", "from", "of", "as"))]
+    found = list({s.name: s for s in found}.values())  # "Mr. Gray and his team": one person
     if not found:
         return None
     if len(found) == 1:
@@ -409,6 +436,9 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             return Speaker(registry.titles[name.lower()])
         return Speaker(registry.expand(name), kind="body") if name else None
     if token.pos_ in ("NOUN", "PROPN"):
+        owned = _owned(token, registry, publisher=publisher)
+        if owned is not None:
+            return owned
         modifiers = [t for t in token.lefts if t.dep_ in ("compound", "amod", "nmod", "poss") and t.tag_ != "DT"]
         phrase = " ".join([*(t.text for t in modifiers), token.text])
         key = phrase.lower()
@@ -446,6 +476,10 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
                     if source is not None and any(t.text[:1].isupper() for t in source.subtree if t.i <= source.i):
                         first = min(t.i for t in source.subtree if t.tag_ != "DT")
                         return Speaker(registry.expand(doc[first : source.i + 1].text), kind="body")
+            if token.text.lower() in REPORT_NOUNS:
+                owner = registry.report_owner(registry.offset + token.idx)
+                if owner is not None:
+                    return owner  # "The WWF has released a report … The report says …"
             for body in reversed(registry.bodies):
                 if token.text.lower() in body.lower():
                     return Speaker(registry.expand(body), kind="body")
@@ -458,6 +492,70 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
                     return Speaker(registry.expand(body), kind="body")
             return None
     return None
+
+
+def _owned(token, registry: Registry, *, publisher: str) -> Speaker | None:
+    """A speaker named through whose they are: "his team" (the person), "its chief economist", "the group's
+    experts" (the body's people), "Wednesday's revision of the Federal Reserve forecast" (the Fed's)."""
+    owner = next((c for c in token.children if c.dep_ == "poss"), None)
+    lower = token.text.lower()
+    if owner is None:
+        if lower in FORECAST_NOUNS | {"revision", "update"}:
+            of = next((c for c in token.children if c.dep_ == "prep" and c.text.lower() == "of"), None)
+            named = of is not None and next((t for t in of.subtree if t.ent_type_ == "ORG"), None)
+            if named:
+                entity = next(e for e in token.doc.ents if e.start <= named.i < e.end)
+                return Speaker(registry.expand(strip_the(entity.text)), kind="body")
+        return None
+    if owner.ent_type_ == "DATE":
+        return None
+    whose = owner.text.lower()
+    if whose in ("his", "her"):
+        if lower in PERSON_NOUNS | TITLES | GENERIC:
+            return None  # "his spokesman", "her advisers": somebody else, unnamed
+        return registry.person_for(registry.offset + owner.idx, sentence=registry.offset + owner.sent.start_char)
+    if whose in ("its", "their"):
+        body = registry.last_body
+    elif owner.pos_ == "NOUN" and whose in BODY_HEADS:
+        body = _one_speaker(owner, registry, publisher=publisher)
+    else:
+        return None
+    if body is None or body.kind == "person":
+        return None
+    if lower in PERSON_NOUNS | TITLES or lower in GENERIC:
+        words = [t.text for t in token.lefts if t.dep_ in ("compound", "amod")] + [token.text]
+        kind = "group" if token.tag_ == "NNS" else "person"
+        return Speaker(f"{body.name} {' '.join(words)}", kind=kind)
+    if lower in BODY_HEADS:
+        return body  # "its report", "the agency's outlook"
+    return None
+
+
+def learn_report(noun, registry: Registry, *, publisher: str = "") -> None:
+    """Remember who issued a report the article introduces: "The WWF has released a report", "a report by the
+    OECD", "the findings from the OECD-FAO Agricultural Outlook", "The research is from the Population Reference
+    Bureau", "the IMF's report"."""
+    owner = None
+    head = noun.head
+    if noun.dep_ in ("dobj", "nsubjpass") and head.text.lower() in _ISSUING:
+        subject = next((c for c in head.children if c.dep_ == "nsubj"), None) if noun.dep_ == "dobj" else next(
+            (g for c in head.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"), None)
+        owner = subject is not None and subject.pos_ != "PRON" and _one_speaker(subject, registry, publisher=publisher)
+    if not owner:
+        preps = [c for c in noun.children if c.dep_ == "prep" and c.text.lower() in ("by", "from", "of")]
+        if noun.dep_ == "nsubj" and head.text.lower() in ("is", "was", "are", "were"):
+            preps += [c for c in head.children if c.dep_ == "prep" and c.text.lower() == "from"]
+        for prep in preps:
+            source = next((c for c in prep.children if c.dep_ == "pobj"), None)
+            if source is not None and source.ent_type_ in ("ORG", "PERSON", "") and source.text[:1].isupper():
+                owner = _one_speaker(source, registry, publisher=publisher)
+                if owner:
+                    break
+    if not owner:
+        possessor = next((c for c in noun.children if c.dep_ == "poss" and c.ent_type_ == "ORG"), None)
+        owner = possessor is not None and _one_speaker(possessor, registry, publisher=publisher)
+    if owner and owner.kind != "person" and not owner.generic:
+        registry.reports.append((registry.offset + noun.idx, owner))
 
 
 def _described_subject(pronoun):
@@ -480,20 +578,24 @@ def _body_before(pronoun, *, plural: bool, registry: Registry) -> Speaker | None
     for token in reversed(doc[start : pronoun.i]):
         if token.pos_ not in ("NOUN", "PROPN") or token.dep_ not in ("nsubj", "nsubjpass", "dobj", "pobj", "appos"):
             continue
-        if _reported(token):
+        if reported(token):
             continue  # "The report says warming will be fastest in Russia. It says …": the report, not Russia
+        if token.dep_ == "pobj" and token.ent_type_ in ("GPE", "LOC", "DATE"):
+            continue  # "… a private group based in Washington. It says …": a place names where, not who
         if plural != (token.tag_ in ("NNS", "NNPS")) and token.ent_type_ not in ("ORG",):
             continue
-        for inner in token.subtree:
-            if inner.ent_type_ in ("ORG", "GPE") and inner.dep_ != "pobj" or inner.i == token.i and inner.ent_type_ == "ORG":
-                entity = next((e for e in doc.ents if e.start <= inner.i < e.end), None)
-                if entity is not None:
-                    return Speaker(registry.expand(strip_the(entity.text)), kind="body")
+        # "the Population Reference Bureau, a private group based in Washington. It says …": the group is the Bureau.
+        for noun in (token, token.head) if token.dep_ == "appos" else (token,):
+            for inner in noun.subtree:
+                if inner.ent_type_ in ("ORG", "GPE") and inner.dep_ != "pobj" or inner.i == noun.i and inner.ent_type_ == "ORG":
+                    entity = next((e for e in doc.ents if e.start <= inner.i < e.end), None)
+                    if entity is not None:
+                        return Speaker(registry.expand(strip_the(entity.text)), kind="body")
         return None
     return None
 
 
-def _reported(token) -> bool:
+def reported(token) -> bool:
     """Inside what somebody is reported to say: below the clause a speech verb governs."""
     node = token
     for _ in range(12):

@@ -115,13 +115,15 @@ class _Reader:
         pieces = _quoted_pieces(doc.text)
         inside = _inside_mask(doc, pieces)
         for ent in doc.ents:
-            if ent.label_ == "PERSON":
+            if ent.label_ == "PERSON" and ent.root.tag_ != "NNPS":  # "Africans" is nobody's name
                 name = self.registry.find_person(ent.text) or ent.text
                 self.registry.mention(p_start + ent.start_char, name, sentence=p_start + ent.sent.start_char,
                                       subject=_is_subject(ent.root), quoted=inside[ent.start])
-            elif ent.label_ == "ORG":
+            elif ent.label_ == "ORG" and not attribution.sign_on(ent.sent):
                 self.registry.bodies_named.append((p_start + ent.start_char, attribution.strip_the(ent.text)))
         for token in doc:
+            if token.text.lower() in attribution.REPORT_NOUNS and token.pos_ == "NOUN" and not inside[token.i]:
+                attribution.learn_report(token, self.registry, publisher=self.publisher)
             # A person the article names elsewhere, here missed by the entity tagger ("Ruiz spoke after the vote").
             if token.tag_ == "NNP" and token.ent_type_ != "PERSON" and token.dep_ != "compound":
                 person = self.registry.by_surname.get(token.text.lower())
@@ -136,7 +138,7 @@ class _Reader:
         piece_speakers = self._piece_speakers(doc, pieces, attributions, carried)
         previous: Speaker | None = None
         for sentence in doc.sents:
-            if len(sentence) > MAX_SENTENCE_TOKENS:
+            if len(sentence) > MAX_SENTENCE_TOKENS or attribution.sign_on(sentence):
                 previous = None
                 continue
             previous = self._sentence(doc, sentence, p_start, inside, pieces, piece_speakers, attributions, previous,
@@ -187,7 +189,10 @@ class _Reader:
                 # "Nokia has lowered its forecasts for …", "the IMF cut its forecast for global growth to 3.3%".
                 objects = [c for c in token.children if c.dep_ == "dobj" and c.text.lower() in attribution.FORECAST_NOUNS]
                 subject = attribution.subject_of(token)
-                speaker = objects and subject is not None and attribution.speaker_for(
+                # What the forecast says, past the noun: "for global growth to 3.3%" (not "on Tuesday").
+                content = objects and [t for t in token.sent if t.i > objects[0].i and not t.is_punct
+                                       and t.ent_type_ not in ("DATE", "TIME") and t.dep_ != "prep"]
+                speaker = content and subject is not None and attribution.speaker_for(
                     subject, self.registry, publisher=self.publisher)
                 if speaker:
                     found.append(_Attribution(objects[0], speaker, [t for t in token.sent if t.i > token.i]))
@@ -472,8 +477,10 @@ _WEEKDAY = re.compile(r"(?:on |last |this )?(?:mon|tues|wednes|thurs|fri|satur|s
 
 
 def _is_subject(token) -> bool:
-    """The subject of its clause, or a name in apposition to it ("the economist, Ana Ruiz, said")."""
-    return token.dep_ in ("nsubj", "nsubjpass") or token.dep_ == "appos" and token.head.dep_ in ("nsubj", "nsubjpass")
+    """The subject of its clause, or a name in apposition to it ("the economist, Ana Ruiz, said"); not a subject
+    inside what somebody said ("Burns says the bulk of them are Africans": Burns)."""
+    subject = token.dep_ in ("nsubj", "nsubjpass") or token.dep_ == "appos" and token.head.dep_ in ("nsubj", "nsubjpass")
+    return subject and not attribution.reported(token)
 
 
 def _through(pronoun: str) -> str:
