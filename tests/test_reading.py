@@ -237,6 +237,41 @@ def test_whose_people_speak_through_their_body():
     assert [c.speaker for c in team] == ["William Gray", "William Gray"]
 
 
+def test_a_quotation_reopened_before_it_was_closed_keeps_its_words_and_speaker():
+    found = read('Senator Sandra Kanck spoke at the rally.\n\n"We were glad to come," she said. "I have been delighted '
+                 'to hear much sedition here today. "But by Christmas this may not be allowed in our democracy."')
+    assert [(c.speaker, c.quote) for c in found] == [
+        ("Sandra Kanck", "But by Christmas this may not be allowed in our democracy")]
+
+
+def test_what_the_speaker_believes_we_will_do_is_a_forecast_and_a_plan_is_not():
+    believed = only('"I think it\'s a disgrace and I think we will live to regret it," said Senator Bill Heffernan.')
+    assert believed.speaker == "Bill Heffernan" and "we will live to regret it" in believed.quote
+    assert read('"We will push the agenda," said Senator Bill Heffernan.') == []
+
+
+def test_a_quotation_introduced_without_a_speech_verb_belongs_to_who_introduces_it():
+    reaction = read('Martin McGuinness, the Deputy First Minister, gave his reaction, "I think that he will be fondly '
+                    'remembered by the people of Ireland."')
+    assert [c.speaker for c in reaction] == ["Martin McGuinness"]
+    transcript = read('FAO Director-General Jose Graziano da Silva spoke at a news conference in Rome.\n\n'
+                      'JOSE GRAZIANO DA SILVA: "For the people living in extreme poverty, the implications are clear: '
+                      'they might have to change their diets."')
+    assert [c.speaker for c in transcript] == ["Jose Graziano da Silva"]
+
+
+def test_a_title_before_a_name_and_a_hyphenated_name_lead_to_the_person():
+    found = read("Australia's Prime Minister, John Howard, met the unions on Monday. Workplace Minister Kevin Andrews "
+                 "was there too.\n\nBut the Prime Minister says more jobs will be created in small firms next year.")
+    assert [c.speaker for c in found] == ["John Howard"]
+    hyphen = only("Jo Stewart-Rattray, a director at the Information Systems Audit and Control Association, said the "
+                  "bad guys will always find a way to forge the cards.")
+    assert hyphen.speaker == "Jo Stewart-Rattray"
+    surname = read("Iraq's prime minister, Nouri al-Maliki, met the council.\n\nMaliki said control of security "
+                   "could pass into Iraqi hands by the end of 2026.")
+    assert [c.speaker for c in surname] == ["Nouri al-Maliki"]
+
+
 def test_coordination_keeps_both_speakers():
     found = only("Maria Lopez and Tom Reyes said the merger would close by March 2026.")
     assert "Lopez" in found.speaker and "Reyes" in found.speaker

@@ -154,7 +154,7 @@ class Registry:
             if token.dep_ == "appos" and token.text.lower() in PERSON_NOUNS | TITLES and token.head.tag_ == "NNP":
                 run = [t for t in _proper_run(token.head) if t.text.lower().strip(".") not in TITLES]
                 if len(run) >= 2:
-                    self.add_person(" ".join(t.text for t in run), _affiliation_of(token.head))
+                    self.add_person(words_of(run), _affiliation_of(token.head))
         text = doc.text
         for match in re.finditer(r"\b((?:[A-Z]\.)*[A-Z](?:[\w-]+|\.)(?:\s+(?:[A-Z][\w-]+|of|on|for|and|the|de|in)){1,7})\s+\((?P<acr>[A-Z][A-Z.]{1,8})\)", text):
             self.acronyms.setdefault(match.group("acr").replace(".", ""), match.group(1))
@@ -205,6 +205,8 @@ class Registry:
             return known
         surname = name.split()[-1].lower()
         self.by_surname.setdefault(surname, name)
+        if "-" in surname:  # "Nouri al-Maliki" is "Maliki" too; the tokenizer cuts "Strauss-Kahn" at the hyphen
+            self.by_surname.setdefault(surname.rsplit("-", 1)[-1], name)
         if affiliation:
             self.affiliation.setdefault(name, affiliation)
         return name
@@ -241,7 +243,7 @@ class Registry:
         # Appositions: "Joe Biden, the vice president of …" and "the vice president of …, Joe Biden".
         head = ent.root
         for other in [*head.children, head.head]:
-            if (other.dep_ == "appos" or head.dep_ == "appos" and other is head.head) and (
+            if (other.dep_ == "appos" or head.dep_ == "appos" and other.i == head.head.i) and (
                     other.pos_ == "NOUN" or other.text.lower() in TITLES | PERSON_NOUNS):
                 title = [t.text.lower() for t in other.lefts if t.dep_ in ("compound", "amod")] + [other.text.lower()]
                 self.titles.setdefault(" ".join(title[-2:]), name)
@@ -293,10 +295,24 @@ def strip_the(text: str) -> str:
 
 
 def _clean_name(span) -> str:
-    words = [t.text for t in span if t.tag_ != "POS" and t.text not in ("'s", "'")]
-    while words and (words[0].lower().strip(".") in TITLES or words[0].lower() == "the"):
+    words = [t for t in span if t.tag_ != "POS" and t.text not in ("'s", "'")]
+    while words and (words[0].text.lower().strip(".") in TITLES or words[0].text.lower() == "the"):
         words = words[1:]
-    return " ".join(words).strip(" ,.")
+    # "Ambassador to Zimbabwe Christopher Dell" tagged as one name: the place is where, not who.
+    if len(words) >= 3 and words[0].i > 0 and words[0].doc[words[0].i - 1].text.lower() in ("to", "of", "in", "for"):
+        words = words[1:]
+    return words_of(words).strip(" ,.")
+
+
+def words_of(tokens) -> str:
+    """Tokens as the article wrote them, hyphens and all ("Jo Stewart-Rattray", not "Jo Stewart - Rattray"); a gap
+    between tokens that are not neighbours is one space."""
+    tokens = list(tokens)
+    parts = []
+    for token, following in zip(tokens, [*tokens[1:], None]):
+        joint = token.whitespace_ if following is not None and following.i == token.i + 1 else " "
+        parts.append(token.text + joint)
+    return "".join(parts).strip()
 
 
 def subject_of(verb):
@@ -312,7 +328,7 @@ def subject_of(verb):
     if verb.dep_ == "acl" and verb.head.pos_ in ("NOUN", "PROPN") and verb.tag_ == "VBG":
         return verb.head  # "a report issued Wednesday predicting …" (not "the range predicted for 2011")
     node = verb
-    while node.dep_ in ("conj", "xcomp", "advcl") and node.head is not node:
+    while node.dep_ in ("conj", "xcomp", "advcl") and node.head.i != node.i:
         node = node.head
         own = next((c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")), None)
         if node.dep_ == "ccomp" and node.head.text.lower() in SPEECH_VERBS:
@@ -390,7 +406,7 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
         # "Bruce Bennet, a senior defense analyst at RAND Corp.": a person, whatever the entity tagger thought.
         run = [t for t in _proper_run(token) if t.text.lower().strip(".") not in TITLES]
         if run:
-            name = " ".join(t.text for t in run)
+            name = words_of(run)
             person = registry.find_person(name) or registry.add_person(name, _affiliation_of(token))
             return Speaker(person, affiliation=registry.affiliation.get(person, "") or _affiliation_of(token))
     owner = next((c for c in token.children if c.dep_ == "poss" and c.ent_type_ in ("ORG", "GPE")), None)
@@ -430,8 +446,8 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             title_key = " ".join(t.text.lower() for t in span)
             if title_key in registry.titles:
                 return Speaker(registry.titles[title_key])
-            return Speaker(registry.add_person(" ".join(t.text for t in words)), affiliation=_affiliation_of(token))
-        name = " ".join(t.text for t in span)
+            return Speaker(registry.add_person(words_of(words)), affiliation=_affiliation_of(token))
+        name = words_of(span)
         if name.lower() in registry.titles:
             return Speaker(registry.titles[name.lower()])
         return Speaker(registry.expand(name), kind="body") if name else None
@@ -563,7 +579,7 @@ def _described_subject(pronoun):
     who is the subject of the verb that governs the pronoun's clause (no name of theirs in that sentence)."""
     clause = pronoun.head
     verb = clause.head if clause.dep_ in ("ccomp", "xcomp", "advcl", "conj") else None
-    if verb is None or verb is clause:
+    if verb is None or verb.i == clause.i:
         return None
     subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
     if subject is None or subject.ent_type_ == "PERSON" or subject.pos_ != "NOUN":
@@ -635,11 +651,11 @@ def _affiliation_of(token) -> str:
         if child.dep_ == "prep" and child.text in ("of", "at", "from"):
             objects = [c for c in child.children if c.dep_ == "pobj"]
             if objects and objects[0].tag_ in ("NNP", "NNPS"):
-                return " ".join(t.text for t in objects[0].subtree if t.tag_ != "DT")
+                return words_of(t for t in objects[0].subtree if t.tag_ != "DT")
         if child.dep_ == "appos":
             for prep in child.children:
                 if prep.dep_ == "prep" and prep.text in ("at", "of", "with", "for"):
                     objects = [c for c in prep.children if c.dep_ == "pobj"]
                     if objects and objects[0].tag_ in ("NNP", "NNPS"):
-                        return " ".join(t.text for t in objects[0].subtree if t.tag_ != "DT")
+                        return words_of(t for t in objects[0].subtree if t.tag_ != "DT")
     return ""

@@ -273,7 +273,7 @@ def _inner_clause(root, inside, *, speaker=None):
         for child in root.children:
             if child.dep_ in ("attr", "acomp", "ccomp"):
                 clause = next((c for c in child.subtree if c.dep_ in ("ccomp", "acl", "csubj") and c.pos_ in ("VERB", "AUX")
-                               and c.i in inside and c is not child), None)
+                               and c.i in inside and c.i != child.i), None)
                 if clause is not None and (subject is None or subject.dep_ == "expl" or subject.text.lower() == "it"):
                     return clause
         if subject is not None and subject.dep_ == "expl" or subject is not None and subject.text.lower() == "it":
@@ -367,7 +367,7 @@ def _without_dates(words):
         if t.ent_type_ == "DATE":
             continue
         if t.dep_ == "prep" and any(c.ent_type_ == "DATE" for c in t.children) and all(
-                c.ent_type_ == "DATE" for c in t.subtree if c is not t):
+                c.ent_type_ == "DATE" for c in t.subtree if c.i != t.i):
             continue  # "by March 2026", "through the winter"
         kept.append(t)
     while kept and kept[-1].pos_ == "PUNCT":

@@ -32,6 +32,8 @@ _RUN = re.compile(r"\S{200,}")
 MAX_PARSE = 5_000
 _SENTENCE_END = re.compile(r'[.!?]["\')\]]?\s+(?=["\'(\[]?[A-Z0-9])')
 _TRIM = " \t\n,;:\"'-–—"
+# A transcript's speaker tag: "JOSE GRAZIANO DA SILVA:" (capitals, a name of one to five words).
+_SPEAKER_TAG = re.compile(r"^(?P<who>[A-Z][A-Z.'-]+(?:\s+[A-Z][A-Z.'-]*){0,4}):")
 _HEADLINE_SPEAKER = re.compile(r"^(?P<who>[A-Z][\w.&'-]*(?:\s+[A-Z][\w.&'-]*){0,4}):\s+(?P<claim>\S.*)$")
 
 
@@ -277,11 +279,17 @@ class _Reader:
                 if sentence.start_char <= b and sentence.end_char >= a or 0 <= verb.idx - b <= 60 or 0 <= a - verb.idx <= 200:
                     distance = verb.idx - b if verb.idx >= b else a - verb.idx
                     near.append((distance, item))
+            # An attribution in the quotation's own sentences comes first ('Yellen told Time: "…" She said …').
+            own = [(d, item) for d, item in near if item.verb.sent.start_char <= b and item.verb.sent.end_char >= a]
+            introducer = None if near else self._introducer(doc, a)
             if near:
-                nearest = min(near, key=lambda pair: pair[0])[1]
+                nearest = min(own or near, key=lambda pair: pair[0])[1]
                 speaker = nearest.speaker
                 result.append((speaker, _through(nearest.pronoun)))
                 last_named = speaker
+            elif introducer is not None:
+                result.append((introducer, ""))
+                last_named = introducer
             elif last_named is not None:
                 result.append((last_named, ""))
             elif carried is not None:
@@ -289,6 +297,31 @@ class _Reader:
             else:
                 result.append((None, "no speaker found for this quotation"))
         return result
+
+    def _introducer(self, doc, start: int) -> Speaker | None:
+        """Who a quotation is introduced with, when no speech verb names them: "JOSE GRAZIANO DA SILVA: "…"" (a
+        transcript's tag), "Martin McGuinness, the Deputy First Minister, gave his reaction, "…"" (the subject of
+        the clause the quotation follows)."""
+        lead = doc.text[: max(0, start - 1)].rstrip()
+        tag = _SPEAKER_TAG.match(lead + ":") if lead.endswith(":") else None
+        if tag and lead[:-1].strip() == tag.group("who").strip():
+            name = " ".join(w.capitalize() if len(w) > 1 else w for w in tag.group("who").split())
+            return Speaker(self.registry.find_person(name) or self.registry.add_person(name))
+        if not lead.endswith((",", ":")):
+            return None
+        sentence = doc.char_span(len(lead) - 1, len(lead), alignment_mode="expand")
+        if sentence is None:
+            return None
+        before = [t for t in sentence.sent if t.idx < len(lead)]
+        # The clause the quotation follows, in its own sentence: its verb and that verb's subject.
+        verbs = [t for t in before if t.pos_ in ("VERB", "AUX") and any(
+            c.dep_ in ("nsubj", "nsubjpass") and c.idx < len(lead) for c in t.children)]
+        if not verbs:
+            return None
+        subject = next(c for c in verbs[-1].children if c.dep_ in ("nsubj", "nsubjpass"))
+        if subject.pos_ == "PRON":
+            return None
+        return attribution.speaker_for(subject, self.registry, publisher=self.publisher)
 
     # --- one sentence ---------------------------------------------------------------------------------------
     def _sentence(self, doc, sentence, p_start, inside, pieces, piece_speakers, attributions, previous, *, headline):
@@ -509,6 +542,10 @@ _OUTCOMES = {"win", "lose", "be", "become", "have", "get", "see", "face", "fall"
              "do", "perform", "finish", "beat", "qualify", "score", "hold", "pass", "close", "come", "go"}
 
 
+_BELIEVING = {"think", "thinks", "thought", "believe", "believes", "believed", "expect", "expects", "expected",
+              "suspect", "suspects", "guess", "reckon", "reckons", "predict", "predicts", "predicted", "bet", "doubt"}
+
+
 def _intention(signal, speaker: Speaker, *, quoted: bool) -> bool:
     """ "We will push the agenda", "she would not accept partial reforms", "Labor will not change that view": a
     speaker's own plan or resolve, not a forecast (shared/reader-labelling.md leaves intentions out)."""
@@ -518,6 +555,8 @@ def _intention(signal, speaker: Speaker, *, quoted: bool) -> bool:
     verb = token.head
     if verb.text.lower() in _OUTCOMES or verb.pos_ != "VERB" or any(c.dep_ == "auxpass" for c in verb.children):
         return False
+    if verb.dep_ == "ccomp" and verb.head.text.lower() in _BELIEVING:
+        return False  # "I think we will live to regret it": what the speaker believes will happen, not a plan
     subject = next((c for c in verb.children if c.dep_ in ("nsubj",)), None)
     if subject is None:
         return False
@@ -558,7 +597,7 @@ def _claim_of(verb) -> list:
         tokens = sorted({t for part in parts for t in part.subtree}, key=lambda t: t.i)
         return [t for t in tokens if not (t.i == tokens[0].i and t.text.lower() == "that")]
     head = verb.head
-    if verb.dep_ == "parataxis" and head is not verb or verb.dep_ in ("ccomp", "conj", "advcl") and head.i < verb.i:
+    if verb.dep_ == "parataxis" and head.i != verb.i or verb.dep_ in ("ccomp", "conj", "advcl") and head.i < verb.i:
         inner = {t.i for t in verb.subtree}
         return [t for t in head.subtree if t.i not in inner]
     # A parse that hangs the clause elsewhere ("…, with the ITU predicting there will be …"): what follows.
@@ -567,12 +606,28 @@ def _claim_of(verb) -> list:
 
 
 def _quoted_pieces(paragraph: str) -> list[tuple[int, int]]:
-    """(start, end) of each quoted piece's inner text; a quote left open runs to the paragraph's end (a quotation
+    """(start, end) of each quoted piece's inner text. A mark is read as opening or closing by what stands beside
+    it, not by counting: a quotation reopened before the last one was closed ('… seditious things. "But by
+    Christmas …') ends where the new one opens, and a quote left open runs to the paragraph's end (a quotation
     carried over into the next paragraph, as some outlets print them)."""
-    marks = [m.start() for m in re.finditer('"', paragraph)]
-    pieces = [(marks[i] + 1, marks[i + 1]) for i in range(0, len(marks) - 1, 2)]
-    if len(marks) % 2 == 1:
-        pieces.append((marks[-1] + 1, len(paragraph)))
+    pieces, start = [], None
+    for match in re.finditer('"', paragraph):
+        at = match.start()
+        before = paragraph[at - 1] if at else " "
+        after = paragraph[at + 1] if at + 1 < len(paragraph) else " "
+        opening = (before.isspace() or before in "([{—–-/") and not after.isspace()
+        closing = not before.isspace() and (after.isspace() or after in ".,;:!?)]}—–-")
+        if start is None:
+            if opening or not closing:
+                start = at + 1
+        elif closing or not opening:
+            pieces.append((start, at))
+            start = None
+        else:
+            pieces.append((start, at))
+            start = at + 1
+    if start is not None:
+        pieces.append((start, len(paragraph)))
     return pieces
 
 

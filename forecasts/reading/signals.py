@@ -294,6 +294,8 @@ def _words(tokens) -> tuple[str, object] | None:
         two = f"{lower} {tokens[i + 1].text.lower()}" if i + 1 < len(tokens) else ""
         three = f"{two} {tokens[i + 2].text.lower()}" if i + 2 < len(tokens) else ""
         for phrase in (three, two):
+            if phrase == "to come" and not (i > 0 and tokens[i - 1].pos_ == "NOUN"):
+                continue  # "in the years to come", not "we were glad to come"
             if phrase and phrase in PHRASES and phrase not in ("due to",):
                 if phrase.endswith(" to") and phrase not in ("bound to", "certain to", "sure to", "going to",
                                                               "to come") and not _verb_follows(tokens, i + phrase.count(" ") + 1):
