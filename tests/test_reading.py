@@ -272,6 +272,29 @@ def test_a_title_before_a_name_and_a_hyphenated_name_lead_to_the_person():
     assert [c.speaker for c in surname] == ["Nouri al-Maliki"]
 
 
+def test_the_leads_described_speaker_is_the_person_named_next():
+    found = read("A leading pollster tells reporters he expects a close race in November. Correspondent Jim Malone "
+                 "reports from Washington.\n\nAndrew Kohut, president of the Pew Research Center, said the race "
+                 "will remain close up to Election Day.")
+    assert [c.speaker for c in found] == ["Andrew Kohut", "Andrew Kohut"]
+    warned = read("A leading expert warns of more tropical storms this year than usual.\n\nForecaster William Gray of "
+                  "Colorado State University said the season may be busy. Mr. Gray and his team are predicting eight "
+                  "hurricanes this season. They have also calculated that there is a 69 percent chance that a major "
+                  "hurricane will hit land. In all, the team believes 14 storms will be strong enough to be named.")
+    assert [c.speaker for c in warned] == ["William Gray"] * 5
+    assert (warned[0].phrase_row, warned[3].probability) == ("likely", 0.69)
+    # Somebody unnamed in the middle of an article is not the next person who speaks.
+    later = read("Ana Ruiz, an economist at Banco Norte, said rates will rise in May.\n\nA senior official said the "
+                 "tariff will take effect next year.\n\nLuis Ortiz, a trader, said prices will fall.")
+    assert [c.speaker for c in later] == ["Ana Ruiz", "Analysts cited by the source", "Luis Ortiz"]
+
+
+def test_the_officials_are_the_officials_the_article_named():
+    found = read("American officials have issued the first drought warning in years. The officials say higher "
+                 "temperatures are expected in the coming months. They say the ground water will disappear quickly.")
+    assert [c.speaker for c in found] == ["American officials", "American officials"]
+
+
 def test_coordination_keeps_both_speakers():
     found = only("Maria Lopez and Tom Reyes said the merger would close by March 2026.")
     assert "Lopez" in found.speaker and "Reyes" in found.speaker

@@ -136,9 +136,12 @@ class Registry:
     last_body: Speaker | None = None
     last_plural: Speaker | None = None
     reports: list[tuple[int, Speaker]] = field(default_factory=list)  # (offset, who issued it), in order
+    groups: dict[str, Speaker] = field(default_factory=dict)  # "officials" → "American officials", the last named
+    speakers_ahead: list[tuple[int, str]] = field(default_factory=list)  # (offset, person) of every named speaker
 
-    def learn(self, doc) -> None:
-        """Names, titles ("Prime Minister Kevin Rudd") and acronyms in one parsed paragraph."""
+    def learn(self, doc, offset: int = 0) -> None:
+        """Names, titles ("Prime Minister Kevin Rudd") and acronyms in one parsed paragraph (which starts at
+        `offset` in the text), and the people it names as speakers."""
         for ent in doc.ents:
             if sign_on(ent.sent):
                 continue
@@ -155,6 +158,15 @@ class Registry:
                 run = [t for t in _proper_run(token.head) if t.text.lower().strip(".") not in TITLES]
                 if len(run) >= 2:
                     self.add_person(words_of(run), _affiliation_of(token.head))
+        for token in doc:
+            if token.text.lower() in SPEECH_VERBS and token.tag_.startswith("VB") and (
+                    token.text.lower() not in WEAK or any(c.dep_ in ("ccomp", "xcomp") for c in token.children)):
+                subject = next((c for c in token.children if c.dep_ == "nsubj" and c.ent_type_ == "PERSON"), None)
+                entity = subject is not None and next((e for e in doc.ents if e.start <= subject.i < e.end), None)
+                if entity:
+                    name = self.find_person(_clean_name(entity)) or _clean_name(entity)
+                    if len(name.split()) >= 2:
+                        self.speakers_ahead.append((offset + subject.idx, name))
         text = doc.text
         for match in re.finditer(r"\b((?:[A-Z]\.)*[A-Z](?:[\w-]+|\.)(?:\s+(?:[A-Z][\w-]+|of|on|for|and|the|de|in)){1,7})\s+\((?P<acr>[A-Z][A-Z.]{1,8})\)", text):
             self.acronyms.setdefault(match.group("acr").replace(".", ""), match.group(1))
@@ -186,6 +198,15 @@ class Registry:
             subjects = [m for m in last if m.subject]
             return self._person((subjects or last)[-1].name)
         return self.last_person
+
+    def introduced_after(self, offset: int, *, within: int = 1_500) -> str:
+        """The person who speaks first after `offset`, when nobody named has spoken before it: "A leading pollster
+        tells VOA he expects a close race. … Andrew Kohut, president of the Pew Research Center, said …" (the
+        lead's described speaker, named in the paragraphs that follow)."""
+        if any(position < offset for position, _ in self.speakers_ahead) or any(
+                m.subject and m.offset < offset for m in self.people[:200]):
+            return ""
+        return next((name for position, name in self.speakers_ahead if offset < position <= offset + within), "")
 
     def report_owner(self, offset: int) -> Speaker | None:
         """Who issued the last report, study or outlook the article introduced before `offset`."""
@@ -367,9 +388,11 @@ def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker 
     found = list({s.name: s for s in found}.values())  # "Mr. Gray and his team": one person
     if not found:
         return None
-    if len(found) == 1:
-        return found[0]
-    return Speaker(" and ".join(s.name for s in found), kind=found[0].kind, generic=all(s.generic for s in found))
+    speaker = found[0] if len(found) == 1 else Speaker(" and ".join(s.name for s in found), kind=found[0].kind,
+                                                       generic=all(s.generic for s in found))
+    if len(names) > 1:
+        registry.last_plural = speaker  # "Mr. Gray and his team …. They have also calculated …"
+    return speaker
 
 
 def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None:
@@ -463,6 +486,14 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             if len(words) == size and " ".join(words) in registry.titles:
                 return Speaker(registry.titles[" ".join(words)])
         named = [t for t in token.subtree if t.ent_type_ in ("ORG", "GPE", "NORP", "PERSON") and t.dep_ != "appos"]
+        lower = token.text.lower()
+        determiner = next((c.text.lower() for c in token.children if c.dep_ == "det"), "")
+        if not named and token.tag_ == "NN" and lower in PERSON_NOUNS | TITLES | GENERIC and determiner in ("a", "an", ""):
+            person = registry.introduced_after(registry.offset + token.idx)
+            if person:  # "A renowned political analyst says …", then "Professor Shadreck Guto … says"
+                return Speaker(person, affiliation=registry.affiliation.get(person, ""))
+        if not named and determiner in ("the", "these", "those") and lower in registry.groups:
+            return registry.groups[lower]  # "American officials have issued … The officials say …"
         if token.text.lower() in GENERIC and not named:
             return Speaker(f"Analysts cited by {publisher}" if publisher else "Analysts cited by the source",
                            kind="group", generic=True)
@@ -529,7 +560,10 @@ def _owned(token, registry: Registry, *, publisher: str) -> Speaker | None:
     if whose in ("his", "her"):
         if lower in PERSON_NOUNS | TITLES | GENERIC:
             return None  # "his spokesman", "her advisers": somebody else, unnamed
-        return registry.person_for(registry.offset + owner.idx, sentence=registry.offset + owner.sent.start_char)
+        person = registry.person_for(registry.offset + owner.idx, sentence=registry.offset + owner.sent.start_char)
+        if person is not None and lower in BODY_HEADS:
+            registry.titles.setdefault(lower, person.name)  # "his team" now, "the team" later
+        return person
     if whose in ("its", "their"):
         body = registry.last_body
     elif owner.pos_ == "NOUN" and whose in BODY_HEADS:
@@ -545,6 +579,17 @@ def _owned(token, registry: Registry, *, publisher: str) -> Speaker | None:
     if lower in BODY_HEADS:
         return body  # "its report", "the agency's outlook"
     return None
+
+
+def learn_group(noun, registry: Registry) -> None:
+    """A group the article names with whose it is ("American officials", "NOAA forecasters"): "the officials" and
+    "they" later mean them."""
+    if noun.tag_ != "NNS" or noun.text.lower() not in GENERIC:
+        return
+    qualifiers = [c for c in noun.children if c.dep_ in ("amod", "compound", "nmod") and c.ent_type_ in ("NORP", "GPE", "ORG")]
+    if qualifiers:
+        first = min(t.i for q in qualifiers for t in q.subtree)
+        registry.groups[noun.text.lower()] = Speaker(words_of(noun.doc[first : noun.i + 1]), kind="group")
 
 
 def learn_report(noun, registry: Registry, *, publisher: str = "") -> None:

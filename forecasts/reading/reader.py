@@ -96,8 +96,8 @@ def read_article(text: str, *, publisher: str = "", published: dt.date | None = 
             progress(done / len(texts))
     # Names and titles first, from the whole article: a headline's "Bernanke" and a later "the chairman" find the
     # person the body introduces.
-    for doc in docs:
-        registry.learn(doc)
+    for (start, _), doc in zip(spans, docs):
+        registry.learn(doc, start)
     for index, ((start, paragraph), doc) in enumerate(zip(spans, docs)):
         reader.paragraph(doc, start, headline=index == 0)
         if len(reader.found) >= MAX_CANDIDATES:
@@ -126,6 +126,8 @@ class _Reader:
         for token in doc:
             if token.text.lower() in attribution.REPORT_NOUNS and token.pos_ == "NOUN" and not inside[token.i]:
                 attribution.learn_report(token, self.registry, publisher=self.publisher)
+            if token.text.lower() in attribution.GENERIC and not inside[token.i]:
+                attribution.learn_group(token, self.registry)
             # A person the article names elsewhere, here missed by the entity tagger ("Ruiz spoke after the vote").
             if token.tag_ == "NNP" and token.ent_type_ != "PERSON" and token.dep_ != "compound":
                 person = self.registry.by_surname.get(token.text.lower())
@@ -256,7 +258,7 @@ class _Reader:
 
     def _remember(self, speaker: Speaker, verb) -> None:
         """Who spoke last, of each kind: "he", "it" and "they" next may mean them."""
-        if speaker.generic:
+        if speaker.generic or speaker.kind == "group":
             self.registry.last_plural = speaker
         elif speaker.kind == "person":
             self.registry.last_person = speaker

@@ -178,6 +178,10 @@ def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | Non
     if speech_verb is not None and speech_verb.pos_ == "NOUN":
         # "raised its forecast for …": the forecast, revised, is the claim (read as "will", as "predicts" is).
         return Signal(speech_verb.text, "will", token=speech_verb)
+    if speech_verb is not None and speech_verb.text.lower() in _WARN and found is None and any(
+            c.dep_ == "prep" and c.text.lower() == "of" for c in speech_verb.children):
+        # "a leading expert warns of more tropical storms this year": what is warned of is expected.
+        return _signal("likely", _negated(speech_verb), speech_verb)
     if speech_verb is not None:
         verb = speech_verb.text.lower()
         if any(c.dep_ == "neg" for c in speech_verb.children) and any(
@@ -205,6 +209,7 @@ def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | Non
     return _signal(words, bool(flips), token)
 
 
+_WARN = {"warn", "warns", "warned", "warning"}
 _CONDITIONS = {"if", "unless", "provided", "providing"}
 
 
