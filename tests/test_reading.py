@@ -300,7 +300,38 @@ def test_coordination_keeps_both_speakers():
     assert "Lopez" in found.speaker and "Reyes" in found.speaker
 
 
+# (text, words of the claim, the phrase-table row): forecasts said without "will"
+PRESENT_SHAPES = [
+    ("Spanish minister Diego Lopez says the ash cloud is moving to the northeast, which could clear half of the air "
+     "space over the continent.", "which could clear half", "could"),
+    ("U.S. officials say Afghanistan should be ready to handle its own security by 2030.", "should be ready", "likely"),
+    ("The Population Reference Bureau says the population should increase about ten percent by 2050.",
+     "should increase", "likely"),
+    ("Janet Yellen says she sees the American economy accelerating this year.", "economy accelerating", "likely"),
+    ("Ryanair chief Michael O'Leary said next year's fuel bill is going up by 400 million euros.", "is going up",
+     "will"),
+    ("NOAA's Winter Outlook calls for warmer-than-normal temperatures across the central United States.",
+     "warmer-than-normal temperatures", "will"),
+    ('General Peter Pace, the chairman of the Joint Chiefs of Staff, stated "We do have the possibility of that '
+     'devolving into civil war."', "possibility of that devolving", "possible"),
+    ('"I\'ll be calling upon the Secretary of Defense for a debriefing and expect there will be a protest of the award '
+     'by Boeing," said Senator Sam Brownback.', "expect there will be a protest", "likely"),
+]
+
+
+@pytest.mark.parametrize(("text", "claim", "row"), PRESENT_SHAPES)
+def test_forecasts_said_in_other_words(text, claim, row):
+    found = only(text)
+    assert claim in found.quote and found.phrase_row == row, (found.quote, found.phrase_row)
+
+
+def test_next_years_bill_has_next_years_deadline():
+    found = only("Ryanair chief Michael O'Leary said next year's fuel bill is going up by 400 million euros.")
+    assert found.resolve_by == dt.date(2026, 12, 31)
+
+
 @pytest.mark.parametrize("text", [
+    "Senator Tom Reyes said we should cut taxes by March.",  # advice, with a date
     "The minister said the economy grew by 2% last year.",  # the past
     "Maria Lopez asked whether the merger would close this year?",  # a question
     "The merger is expected to close by March 2026.",  # nobody named

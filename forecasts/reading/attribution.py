@@ -31,7 +31,7 @@ _STEMS = {
     "show": "shows showed", "call": "calls", "promise": "promises promised", "vow": "vows vowed",
     "hint": "hints hinted", "signal": "signals signaled signalled", "confirm": "confirms confirmed",
     "emphasize": "emphasizes emphasized emphasises emphasised", "point": "points pointed", "hope": "hopes",
-    "worry": "worries worried", "envisage": "envisages envisaged", "envision": "envisions envisioned",
+    "worry": "worries worried", "feel": "feels felt", "envisage": "envisages envisaged", "envision": "envisions envisioned",
     "guess": "guesses guessed", "bet": "bets", "wager": "wagers", "reiterate": "reiterates reiterated",
     "disagree": "disagrees disagreed", "counter": "counters countered",
 }
@@ -42,7 +42,7 @@ PREDICTIVE = frozenset(w for stem in ("predict", "forecast", "foresee", "expect"
 # Said of a subject, not a speaker: "sees" and "shows" need a report or a person, "call" needs "for".
 WEAK = frozenset({"see", "sees", "find", "finds", "found", "show", "shows", "showed", "call", "calls", "point",
                   "points", "pointed", "hope", "hopes", "worry", "worries", "worried", "report", "reports",
-                  "reported", "state", "states", "stated", "signal", "signals"})
+                  "reported", "state", "states", "stated", "signal", "signals", "feel", "feels", "felt"})
 
 TITLES = frozenset("""mr mrs ms miss mister dr prof professor sir dame lord lady gen general col colonel lt maj major adm admiral
 president vice minister prime premier secretary senator sen rep representative governor gov chairman chairwoman chair

@@ -272,6 +272,7 @@ def _normalized(expression: str) -> str | None:
     if not text or len(text) > _LONGEST:
         return None
     text = _SPACES.sub(" ", text.translate(_DASHES).lower()).strip(" .,;:!?\"'()[]")
+    text = re.sub(r"'s?$", "", text)  # "next year's fuel bill": the year
     text = _HYPHENATED_PART.sub(r"\1 ", text)
     text = _YEAR_END_OF.sub("end of ", text)
     text = _PERIOD_END.sub(r"end of the \1", text)

@@ -246,6 +246,8 @@ class _Reader:
 
     def _weak_ok(self, verb) -> bool:
         lower = verb.text.lower()
+        if verb.i + 1 < len(verb.doc) and verb.doc[verb.i + 1].text == '"' and lower not in ("call", "calls"):
+            return True  # 'General Peter Pace … stated "We do have …"': the quotation is what was stated
         if lower in ("call", "calls"):
             return any(c.dep_ == "prep" and c.text == "for" for c in verb.children)
         if lower in ("point", "points", "pointed"):
@@ -341,10 +343,10 @@ class _Reader:
             inner = [o for o in here if o is not item and o.verb.i in {t.i for t in claim}]
             if item.speaker.generic and inner:
                 continue  # the named speaker inside reads it
-            signal = signals.forecast_signal(claim, speech_verb=item.verb)
-            if signal is None or len([t for t in claim if not t.is_punct]) < MIN_CLAIM_WORDS - 1:
+            if len([t for t in claim if not t.is_punct]) < MIN_CLAIM_WORDS - 1:
                 continue
-            if _intention(signal, item.speaker, quoted=False):
+            signal = _forecast(claim, item.speaker, quoted=False, speech_verb=item.verb)
+            if signal is None:
                 continue
             flags = ["reported speech"] + ([_through(item.pronoun)] if item.pronoun else [])
             made.append(self._candidate(claim, item.speaker, signal, p_start, flags=flags))
@@ -364,8 +366,8 @@ class _Reader:
                 if any(inside[t.i] for t in doc if t.i < tokens[0].i) or attributions:
                     continue
                 speaker = Speaker("", kind="person")
-            signal = signals.forecast_signal(tokens)
-            if signal is None or _intention(signal, speaker, quoted=True):
+            signal = _forecast(tokens, speaker, quoted=True)
+            if signal is None:
                 continue
             made.append(self._candidate(tokens, speaker, signal, p_start, flags=[flag] if flag else []))
         if not made and not here and previous is not None and not any(inside[t.i] for t in sentence):
@@ -545,7 +547,27 @@ _OUTCOMES = {"win", "lose", "be", "become", "have", "get", "see", "face", "fall"
 
 
 _BELIEVING = {"think", "thinks", "thought", "believe", "believes", "believed", "expect", "expects", "expected",
-              "suspect", "suspects", "guess", "reckon", "reckons", "predict", "predicts", "predicted", "bet", "doubt"}
+              "suspect", "suspects", "guess", "reckon", "reckons", "predict", "predicts", "predicted", "bet", "doubt",
+              "trust", "trusts"}
+
+
+def _forecast(tokens, speaker: Speaker, *, quoted: bool, speech_verb=None):
+    """The claim's forecast signal, passing over the speaker's own plans: "I'll be calling upon the Secretary … and
+    expect there will be a protest" is read at "expect"."""
+    for _ in range(3):
+        signal = signals.forecast_signal(tokens, speech_verb=speech_verb)
+        if signal is None or not _intention(signal, speaker, quoted=quoted):
+            return signal
+        plan = signal.token.head
+        # What the speaker goes on to say: a clause joined to the plan ("… and expect there will be …"), else
+        # the words after it.
+        joined = {t.i for c in plan.children if c.dep_ == "conj" and c.i > plan.i for t in c.subtree}
+        end = max(t.i for t in plan.subtree)
+        tokens = [t for t in tokens if t.i in joined] or [t for t in tokens if t.i > end]
+        speech_verb = None
+        if len([t for t in tokens if not t.is_punct]) < MIN_CLAIM_WORDS - 1:
+            return None
+    return None
 
 
 def _intention(signal, speaker: Speaker, *, quoted: bool) -> bool:

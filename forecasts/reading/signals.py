@@ -51,8 +51,8 @@ PHRASES = {
     "foresees": "will", "projected to": "likely", "forecast to": "likely", "predicted to": "likely",
     "due to": "likely", "to come": "will", "decided to": "", "potential for": "possible", "any time soon": "will", "soon": "will",
     "going to": "going to", "gonna": "going to", "will": "will", "'ll": "will", "shall": "will", "wo": "will",
-    "would": "will", "could": "could", "may": "may", "might": "might", "possible": "possible", "possibly": "possible",
-    "maybe": "possible", "not impossible": "possible", "can't imagine": "unlikely", "cannot imagine": "unlikely",
+    "would": "will", "could": "could", "may": "may", "might": "might", "should": "likely", "possible": "possible", "possibly": "possible",
+    "maybe": "possible", "not impossible": "possible", "possibility of": "possible", "possibility that": "possible", "can't imagine": "unlikely", "cannot imagine": "unlikely",
     "ca n't imagine": "unlikely",
 }
 # Said with "would", these are the speaker's manners, not a forecast: "I would caution", "one would expect".
@@ -196,7 +196,7 @@ def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | Non
             inner = found is not None and found[1] is not None and _negated(found[1]) or _claim_negated(tokens)
             return _signal(verb, _negated(speech_verb) != bool(inner), speech_verb)
     if found is None:
-        return None
+        return _stated_as_present(tokens, speech_verb)
     words, token = found
     # Each negation that bears on the forecast words turns it over once: "won't", "I don't think X will", "nobody
     # believes X will", "it is false that X will", and for a low word its clause's own ("unlikely not to").
@@ -232,6 +232,38 @@ def condition_of(signal: Signal, tokens) -> str:
             words = [t for t in clause.subtree if t.i in inside]
             return "".join(t.text_with_ws for t in words).strip(" ,")
     return ""
+
+
+_FUTURE_DATE = re.compile(r"\b(?:next|coming|upcoming|tomorrow|later|the rest of|this (?:fall|autumn|winter|summer|"
+                          r"spring))\b", re.IGNORECASE)
+_SEEING = {"see", "sees", "seeing"}
+FORECAST_SUBJECTS = frozenset("""forecast forecasts outlook outlooks projection projections prediction predictions
+forecaster forecasters""".split())
+
+
+def _stated_as_present(tokens, speech_verb) -> Signal | None:
+    """Forecasts said in the present tense: "the forecast for 2006 is for 5.7 percent growth", "NOAA's Winter
+    Outlook calls for warmer temperatures", "she sees the economy accelerating this year", "next year's fuel bill
+    is going up by €400m" (a present progressive with a time to come)."""
+    if speech_verb is not None and speech_verb.text.lower() in _SEEING:
+        return Signal(speech_verb.text, "likely", negated=_negated(speech_verb), token=speech_verb)
+    if speech_verb is not None and speech_verb.text.lower() in ("call", "calls", "calling", "called") and any(
+            c.text.lower() in FORECAST_SUBJECTS for c in speech_verb.children if c.dep_ in ("nsubj", "nsubjpass")):
+        return Signal("calls for", "will", negated=_negated(speech_verb), token=speech_verb)
+    inside = {t.i for t in tokens}
+    for token in tokens:
+        if token.dep_ == "nsubj" and token.text.lower() in FORECAST_SUBJECTS and token.head.i in inside:
+            # "the forecast for 2006 is for 5.7 percent growth" (not "the projections vary widely")
+            verb = token.head
+            if verb.text.lower() in ("is", "are", "was", "were") and any(
+                    c.dep_ == "prep" and c.text.lower() == "for" and c.i > verb.i for c in verb.children):
+                return Signal(token.text, "will", negated=_negated(verb), token=verb)
+        if token.tag_ == "VBG" and any(c.dep_ == "aux" and c.text.lower() in ("is", "are", "'s", "'re") for c in token.children):
+            dated = [e for e in token.doc.ents if e.label_ == "DATE" and e.start >= tokens[0].i and e.end <= tokens[-1].i + 1]
+            if any(_FUTURE_DATE.search(e.text) for e in dated):
+                return Signal("is going to" if token.text.lower() == "going" else token.text, "will",
+                              negated=_negated(token), token=token)
+    return None
 
 
 def _claim_negated(tokens) -> bool:
@@ -317,7 +349,7 @@ def _words(tokens) -> tuple[str, object] | None:
                 continue  # "could have gone": the past ("will have recovered" is not)
             if lower in ("may", "might", "could") and _present_speculation(token, tokens):
                 continue  # "X may not be a cohesive alliance", "Zelenskyy may be hoping": the present
-            if lower == "should" and not (any(c.dep_ == "auxpass" for c in token.head.children) and _has_date(tokens)):
+            if lower == "should" and not _expected_should(token, tokens):
                 continue  # advice, not a forecast ("should be accomplished within four years" is one)
             if _comparative(token.head, tokens):
                 continue  # "higher than they would be if …"
@@ -388,6 +420,8 @@ def _about_now(adjective) -> bool:
 def _embedded_question(token) -> bool:
     """ "how many people will develop diabetes", "whether the talks will resume": a question, not a claim."""
     verb = token.head if token.dep_ in ("aux", "auxpass", "neg", "advmod") else token
+    if verb.dep_ == "relcl":
+        return False  # "…, which could clear half the air space": a relative "which", not a question
     first = min(verb.subtree, key=lambda t: t.i)
     if first.tag_ in ("WRB", "WDT", "WP") or first.text.lower() == "whether":
         return verb.dep_ != "ROOT"
@@ -404,6 +438,27 @@ def _present_speculation(modal, tokens) -> bool:
     if verb.text.lower() == "be" and any(c.dep_ == "attr" for c in verb.children):
         return True  # "may not be a cohesive alliance"
     return False
+
+
+# Verbs whose subject does not choose the outcome: "the population should increase", "prices will fall".
+OUTCOME_VERBS = frozenset("""win lose be become have get see face fall rise grow need reach end fail succeed remain stay
+take suffer recover return survive ensure make help bring create lead mean allow cause enable produce result do perform
+finish beat qualify score hold pass close come go increase decrease decline drop climb improve worsen slow accelerate
+expand contract shrink double triple peak top exceed surpass average hit pass""".split())
+
+
+def _expected_should(modal, tokens) -> bool:
+    """ "should" that expects rather than advises: "the population should increase about ten percent by 2050",
+    "Afghanistan should be ready by 2014", "should be accomplished within four years"; not "we should cut taxes".
+    The subject is not who is advised (I, we, you), and a time is named or the verb is one of outcome."""
+    verb = modal.head
+    subject = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+    if subject is not None and subject.text.lower() in ("i", "we", "you", "they", "he", "she"):
+        return False
+    passive = any(c.dep_ == "auxpass" for c in verb.children)
+    outcome = verb.text.lower() in OUTCOME_VERBS - {"be", "have", "do", "make", "take", "get", "go", "come"}
+    return _has_date(tokens) and (passive or verb.text.lower() in OUTCOME_VERBS) or outcome and subject is not None \
+        and subject.pos_ in ("NOUN", "PROPN") and subject.ent_type_ != "PERSON"
 
 
 def _comparative(verb, tokens) -> bool:
@@ -429,8 +484,16 @@ def _in_relative_clause(token, tokens) -> bool:
     inside = {t.i for t in tokens}
     node = token
     while node.head.i != node.i and node.head.i in inside:
+        if node.dep_ == "relcl" and _sentential(node):
+            return False  # "the ash cloud is moving north, which could clear half the air space": said of it all
         if node.dep_ == "relcl" or node.dep_ == "acl" and node.i != token.i and not any(
                 c.dep_ == "mark" for c in node.children):
             return True  # ("the risk that the downturn could …" is the noun's content, not a relative clause)
         node = node.head
     return False
+
+
+def _sentential(clause) -> bool:
+    """A relative clause set off by a comma and opened with "which": it comments on what was said before it."""
+    first = min(clause.subtree, key=lambda t: t.i)
+    return first.text.lower() == "which" and first.i > 0 and first.doc[first.i - 1].text == ","
