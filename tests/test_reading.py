@@ -289,6 +289,21 @@ def test_the_leads_described_speaker_is_the_person_named_next():
     assert [c.speaker for c in later] == ["Ana Ruiz", "Analysts cited by the source", "Luis Ortiz"]
 
 
+def test_a_long_title_a_firm_just_named_and_its_own_report():
+    title = only("Spanish Secretary of State for E.U. Affairs Diego Lopez Garrido says the ash cloud could clear half "
+                 "of the air space over the continent.")
+    assert title.speaker == "Diego Lopez Garrido"
+    firm = read("Airbus sales chief John Leahy spoke in Delhi. He said India will be an important area for Airbus, "
+                "with the firm predicting Indian aviation growth will be at 9.7% next year.")
+    assert "Airbus" in [c.speaker for c in firm]
+    own = read("The International Labor Organization says jobs are scarce.\n\nIn its just released Global Employment "
+               "Trends report, it warns the global unemployment rate could rise to more than seven percent.")
+    assert [c.speaker for c in own] == ["International Labor Organization"]
+    inverted = only("But this summer in London, says Gordon Oluoch, Nairobi's Commissioner of Sports, the team expects "
+                    "to best its medal tally of four years ago.")
+    assert inverted.speaker == "Gordon Oluoch"
+
+
 def test_the_officials_are_the_officials_the_article_named():
     found = read("American officials have issued the first drought warning in years. The officials say higher "
                  "temperatures are expected in the coming months. They say the ground water will disappear quickly.")

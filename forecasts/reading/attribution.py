@@ -413,6 +413,11 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
                 entity = next((e for e in doc.ents if e.start <= inner.i < e.end), None)
                 if entity is not None:
                     return _person(entity, registry)
+        # "Spanish Secretary of State for E.U. Affairs Diego López Garrido says": the name closing a long title.
+        last = max(token.subtree, key=lambda t: t.i)
+        entity = next((e for e in doc.ents if e.label_ == "PERSON" and e.end - 1 == last.i and e.start > token.i), None)
+        if entity is not None and token.tag_ == "NNP":
+            return _person(entity, registry)
     for child in token.children if described else ():
         if child.dep_ == "appos" and (child.ent_type_ == "PERSON" or child.tag_ == "NNP"):
             entity = next((e for e in doc.ents if e.start <= child.i < e.end), None)
@@ -530,6 +535,11 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             for body in reversed(registry.bodies):
                 if token.text.lower() in body.lower():
                     return Speaker(registry.expand(body), kind="body")
+            if token.text.lower() in ("firm", "company", "group", "bank", "carrier", "airline", "manufacturer"):
+                # "… an important area for Airbus, with the firm predicting …": the company just named.
+                named_here = [e for e in doc.ents if e.label_ == "ORG" and token.sent.start <= e.start and e.end <= token.i]
+                if named_here:
+                    return Speaker(registry.expand(strip_the(named_here[-1].text)), kind="body")
             if registry.last_body is not None:
                 return registry.last_body  # "the report", "the panel": the body last quoted
             # "the firm", "the company", before any body spoke: the last body the text named before it.
@@ -643,6 +653,8 @@ def _body_before(pronoun, *, plural: bool, registry: Registry) -> Speaker | None
             continue  # "The report says warming will be fastest in Russia. It says …": the report, not Russia
         if token.dep_ == "pobj" and token.ent_type_ in ("GPE", "LOC", "DATE"):
             continue  # "… a private group based in Washington. It says …": a place names where, not who
+        if any(c.dep_ == "poss" and c.text.lower() in ("its", "their") for c in token.children):
+            continue  # "In its just released Global Employment Trends report, it warns": the report is its own
         if plural != (token.tag_ in ("NNS", "NNPS")) and token.ent_type_ not in ("ORG",):
             continue
         # "the Population Reference Bureau, a private group based in Washington. It says …": the group is the Bureau.

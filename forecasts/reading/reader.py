@@ -69,6 +69,7 @@ class _Attribution:
     speaker: Speaker
     claim: list  # tokens
     pronoun: str = ""  # the speaker was found through "he", "she", "it" or "they"
+    named: bool = True  # the subject names the speaker (a name, not "the team" or "the firm")
 
 
 def read_article(text: str, *, publisher: str = "", published: dt.date | None = None, progress=None
@@ -240,14 +241,18 @@ class _Reader:
             if speaker is None:
                 continue
             pronoun = subject.text.lower() if subject.pos_ == "PRON" else ""
-            found.append(_Attribution(token, speaker, _claim_of(token), pronoun))
+            named = subject.pos_ == "PROPN" or subject.ent_type_ in ("PERSON", "ORG", "GPE", "NORP")
+            found.append(_Attribution(token, speaker, _claim_of(token), pronoun, named))
             self._remember(speaker, token)
         return found
 
     def _weak_ok(self, verb) -> bool:
         lower = verb.text.lower()
-        if verb.i + 1 < len(verb.doc) and verb.doc[verb.i + 1].text == '"' and lower not in ("call", "calls"):
-            return True  # 'General Peter Pace … stated "We do have …"': the quotation is what was stated
+        following = [t for t in verb.doc[verb.i + 1 : verb.i + 8] if t.sent.start == verb.sent.start]
+        mark = next((n for n, t in enumerate(following) if t.text == '"'), None)
+        if mark is not None and lower not in ("call", "calls") and not any(
+                t.pos_ in ("VERB", "AUX") for t in following[:mark]):
+            return True  # 'Pace stated "We do have …"', 'Jenkins stated during an interview, "I have …"'
         if lower in ("call", "calls"):
             return any(c.dep_ == "prep" and c.text == "for" for c in verb.children)
         if lower in ("point", "points", "pointed"):
@@ -336,8 +341,9 @@ class _Reader:
             if not claim:
                 continue
             if any(other is not item and other.verb.i in {t.i for t in claim} and other.speaker.name != item.speaker.name
-                   and not other.speaker.generic for other in here):
-                continue  # "the correspondent reports that the survey predicts …": the survey said it
+                   and not other.speaker.generic and other.named for other in here):
+                continue  # "the correspondent reports that the survey predicts …": the survey said it (not "…, says
+                # Gordon Oluoch, the team expects …": a team described is no name to give the claim to)
             if all(inside[t.i] for t in claim if not t.is_punct):
                 continue  # the quotation's own channel reads it
             inner = [o for o in here if o is not item and o.verb.i in {t.i for t in claim}]
