@@ -344,6 +344,9 @@ class _Reader:
                    and not other.speaker.generic and other.named for other in here):
                 continue  # "the correspondent reports that the survey predicts …": the survey said it (not "…, says
                 # Gordon Oluoch, the team expects …": a team described is no name to give the claim to)
+            if not item.named and any(other is not item and other.named and item.verb.i in {t.i for t in other.claim}
+                                      and other.speaker.name != item.speaker.name for other in here):
+                continue  # "…, says Gordon Oluoch, …, the team expects …": the named speaker's claim
             if all(inside[t.i] for t in claim if not t.is_punct):
                 continue  # the quotation's own channel reads it
             inner = [o for o in here if o is not item and o.verb.i in {t.i for t in claim}]
