@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,7 @@ from forecasts.services.rules import Conflict, RuleBroken, StaleVersion
 from forecasts.models import (
     Analyst, DraftPrediction, IngestJob, Prediction, Question, Resolution, ResolutionCheck, Source,
 )
+from forecasts.slugs import analyst_at
 from forecasts.text import quote_context, quote_spans
 
 VIEW = "forecasts.view_question"
@@ -231,21 +232,6 @@ def analyst_list(request):
         "forecasts/analyst_list.html",
         {"form": form, "board": board, "analysts": analysts, "ordering": params["ordering"]},
     )
-
-
-def _moved(request, slug: str, analyst: Analyst) -> HttpResponsePermanentRedirect:
-    """The same address with the slug of the analyst a merged one went into."""
-    path = request.path.replace(f"/{slug}/", f"/{analyst.slug}/", 1)
-    query = request.META.get("QUERY_STRING", "")
-    return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)
-
-
-def analyst_at(request, slug: str) -> Analyst | HttpResponsePermanentRedirect:
-    """The analyst at this slug; a redirect when it was merged into another; 404 otherwise."""
-    analyst, moved = selectors.analyst_for_slug(slug=slug)
-    if analyst is None:
-        raise Http404("No such analyst.")
-    return _moved(request, slug, analyst) if moved else analyst
 
 
 @_reader

@@ -22,7 +22,7 @@ from forecasts.api import serializers as s
 from forecasts.api.authentication import TokenAuthentication
 from forecasts.api.pagination import RankingPagination
 from forecasts.filters import CheckFilter, PredictionFilter, QuestionFilter
-from forecasts.views import analyst_at
+from forecasts.slugs import analyst_at
 from forecasts.models import Analyst, IngestJob, Prediction, Question, Resolution, ResolutionCheck, Source
 from forecasts.services import checks, drafts, jobs, predictions, questions, tokens
 from forecasts.services.rules import Conflict, NotAllowed, StaleVersion
