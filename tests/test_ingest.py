@@ -1,5 +1,6 @@
 """Reading articles for forecasts: the seeded article and two more in other quotation styles, drafts, bad input."""
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -263,6 +264,19 @@ def test_reading_a_seeded_article_again_recognises_its_tracked_claims(seeded):
     assert all("already tracked" in " ".join(d.flag_list) for d in tracked)
     assert DraftPrediction.objects.filter(status="pending").count() == SEED_DRAFTS - 6
     assert Prediction.objects.count() == 6  # nothing new until someone accepts a pending draft
+
+
+def test_a_known_text_is_read_once_as_its_source_says(phrases_only, monkeypatch):
+    from forecasts.services import drafts as service
+
+    first = article_ingest(text='"Prices will double by winter," Jane Roe said.', publisher="Daily Ledger",
+                           published_at=dt.datetime(2024, 10, 22, tzinfo=dt.timezone.utc), user=SYSTEM)
+    reads = []
+    real = service.read_article
+    monkeypatch.setattr(service, "read_article", lambda *a, **k: reads.append(k) or real(*a, **k))
+    again = article_ingest(text='"Prices will double by winter," Jane Roe said.', publisher="Other Paper", user=SYSTEM)
+    assert again.source == first.source and again.created == 0
+    assert [(k["publisher"], k["published"]) for k in reads] == [("Daily Ledger", dt.date(2024, 10, 22))]
 
 
 def test_the_reviewer_can_map_the_hedge_words_to_another_row(seed_analysts):

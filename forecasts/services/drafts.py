@@ -146,8 +146,11 @@ def article_ingest(
     made_at = published_at or timezone.now()
     phrases = list(ProbabilityPhrase.objects.all())
     # Read before the transaction: parsing takes seconds for a long article, and on SQLite a write transaction
-    # holds the database's one write lock all along (other users' writes would wait, then fail).
-    candidates = read_article(normalized, publisher=publisher, published=(published_at or made_at).date(),
+    # holds the database's one write lock all along (other users' writes would wait, then fail). A source that
+    # holds this article already is read as it says (its publisher, its date), once.
+    known = Source.objects.filter(url=url).first() if url else Source.objects.filter(text=normalized).order_by("pk").first()
+    basis = _reading(known, text=normalized, publisher=publisher, published=made_at)
+    candidates = read_article(basis[0], publisher=basis[1], published=basis[2],
                               progress=lambda share: step(0.1 + 0.2 * share))
     step(0.3)
 
@@ -174,11 +177,10 @@ def article_ingest(
         # Claims of this article tracked already (curated seeds, earlier reviews) are recognised, not proposed again.
         tracked = _tracked_spans(source)
         analysts: dict[str, Analyst | None] = {}  # one look-up per speaker, not per statement
-        if source.text != normalized or (source.publisher and source.publisher != publisher) or (
-                source.published_at and source.published_at != published_at):
-            # The same text known already, with its own publisher or date: read it as that source says.
-            candidates = read_article(source.text, publisher=source.publisher or publisher,
-                                      published=(source.published_at or made_at).date())
+        locked = _reading(source, text=normalized, publisher=publisher, published=made_at)
+        if locked != basis:
+            # The source changed between the reading and the lock (another ingest, an admin's edit): read it again.
+            candidates = read_article(locked[0], publisher=locked[1], published=locked[2])
         for done, candidate in enumerate(candidates, start=1):
             step(0.3 + 0.7 * done / len(candidates))
             if candidate.speaker and candidate.speaker not in analysts:
@@ -190,6 +192,14 @@ def article_ingest(
             report.drafts.append(draft)
             report.created += created
     return report
+
+
+def _reading(source: Source | None, *, text: str, publisher: str, published: dt.datetime) -> tuple[str, str, dt.date]:
+    """What the reader reads an article as: (text, publisher, publication day), the known source's where it has
+    them."""
+    if source is None or not source.text:
+        return text, publisher, published.date()
+    return source.text, source.publisher or publisher, (source.published_at or published).date()
 
 
 def _tracked_spans(source: Source) -> list[list]:
