@@ -340,6 +340,22 @@ def test_forecasts_said_in_other_words(text, claim, row):
     assert claim in found.quote and found.phrase_row == row, (found.quote, found.phrase_row)
 
 
+def test_experts_such_as_a_named_one_and_the_quotation_that_follows():
+    found = read("Experts such as Paul Salem of the Middle East Institute predict 2025 will be a difficult year for the "
+                 "militants.\n\n\u201cI think the fight against the militants will progress in Iraq. I think Iraq will make "
+                 "progress in 2026.\u201d")
+    assert [c.speaker for c in found] == ["Paul Salem"] * 3
+
+
+@pytest.mark.parametrize("text", [
+    "A day earlier, the president, Tom Reyes, told the NBC television network that U.S. troops could remain in Iraq "
+    "for at least a decade.",  # "that" tagged as a question word
+    "For India the Asian Development Bank projects an 8 percent growth rate this year, slower than in 2024.",
+])
+def test_reported_forecasts_the_parse_made_hard(text):
+    assert len(read(text)) == 1
+
+
 def test_next_years_bill_has_next_years_deadline():
     found = only("Ryanair chief Michael O'Leary said next year's fuel bill is going up by 400 million euros.")
     assert found.resolve_by == dt.date(2026, 12, 31)

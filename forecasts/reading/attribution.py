@@ -497,6 +497,13 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             person = registry.introduced_after(registry.offset + token.idx)
             if person:  # "A renowned political analyst says …", then "Professor Shadreck Guto … says"
                 return Speaker(person, affiliation=registry.affiliation.get(person, ""))
+        if lower in GENERIC:
+            # "Experts such as Paul Salem of the Middle East Institute predict …": the expert named.
+            for prep in (c for c in token.children if c.dep_ == "prep" and c.text.lower() in ("as", "like", "including")):
+                person = next((t for t in prep.subtree if t.ent_type_ == "PERSON" and t.dep_ == "pobj"), None)
+                entity = person is not None and next((e for e in doc.ents if e.start <= person.i < e.end), None)
+                if entity:
+                    return _person(entity, registry)
         if not named and determiner in ("the", "these", "those") and lower in registry.groups:
             return registry.groups[lower]  # "American officials have issued … The officials say …"
         if token.text.lower() in GENERIC and not named:

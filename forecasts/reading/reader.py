@@ -149,8 +149,13 @@ class _Reader:
             previous = self._sentence(doc, sentence, p_start, inside, pieces, piece_speakers, attributions, previous,
                                       headline=headline)
         named = [s for (s, _) in piece_speakers if s is not None]
+        spoke = [a.speaker for a in attributions if a.named and not a.speaker.generic]
         if named:
             self.quote_speaker = named[-1]
+        elif spoke:
+            # "Experts such as Paul Salem predict 2015 will be difficult.\n\n"I think …"": what follows, quoted and
+            # unattributed, is the last named speaker's.
+            self.quote_speaker = spoke[-1]
         elif not pieces:
             self.quote_speaker = None if attributions else self.quote_speaker
 
@@ -241,7 +246,9 @@ class _Reader:
             if speaker is None:
                 continue
             pronoun = subject.text.lower() if subject.pos_ == "PRON" else ""
-            named = subject.pos_ == "PROPN" or subject.ent_type_ in ("PERSON", "ORG", "GPE", "NORP")
+            # Named in the subject: "Ortiz", "the IMF", "Experts such as Paul Salem" (not "the team", "the firm").
+            named = subject.pos_ == "PROPN" or subject.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") or bool(
+                speaker.name) and speaker.name.split()[-1] in {t.text for t in subject.subtree}
             found.append(_Attribution(token, speaker, _claim_of(token), pronoun, named))
             self._remember(speaker, token)
         return found

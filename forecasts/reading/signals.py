@@ -48,7 +48,8 @@ PHRASES = {
     "expect": "likely", "expects": "likely", "expected": "likely", "expecting": "likely", "anticipate": "likely",
     "anticipates": "likely", "anticipated": "likely", "predict": "will", "predicts": "will", "predicted": "will",
     "predicting": "will", "forecast": "will", "forecasts": "will", "forecasting": "will", "foresee": "will",
-    "foresees": "will", "projected to": "likely", "forecast to": "likely", "predicted to": "likely",
+    "foresees": "will", "project": "will", "projects": "will", "projected": "will",
+    "projected to": "likely", "forecast to": "likely", "predicted to": "likely",
     "due to": "likely", "to come": "will", "decided to": "", "potential for": "possible", "any time soon": "will", "soon": "will",
     "going to": "going to", "gonna": "going to", "will": "will", "'ll": "will", "shall": "will", "wo": "will",
     "would": "will", "could": "could", "may": "may", "might": "might", "should": "likely", "possible": "possible", "possibly": "possible",
@@ -61,7 +62,7 @@ _POLITE = {"caution", "say", "expect", "like", "think", "argue", "suggest", "gue
            "appear", "argue"}
 _UNKNOWABLE = {"predict", "say", "tell", "know", "forecast", "foresee", "determine", "estimate", "gauge", "confirm",
                "verify", "prove", "judge", "rule", "assess", "quantify"}
-_VERB_ONLY = {"expect", "expects", "expected", "expecting", "anticipate", "anticipates", "anticipated", "predict",
+_VERB_ONLY = {"project", "projects", "projected", "projecting", "expect", "expects", "expected", "expecting", "anticipate", "anticipates", "anticipated", "predict",
               "predicts", "predicted", "predicting", "forecast", "forecasts", "forecasting", "foresee", "foresees",
               "doubt", "doubts"}
 _ADVERB_ONLY = {"probably", "likely", "possibly", "maybe", "inevitably", "almost certainly", "very likely",
@@ -423,7 +424,7 @@ def _embedded_question(token) -> bool:
     if verb.dep_ == "relcl":
         return False  # "…, which could clear half the air space": a relative "which", not a question
     first = min(verb.subtree, key=lambda t: t.i)
-    if first.tag_ in ("WRB", "WDT", "WP") or first.text.lower() == "whether":
+    if first.tag_ in ("WRB", "WDT", "WP") and first.text.lower() != "that" or first.text.lower() == "whether":
         return verb.dep_ != "ROOT"
     # "asked if X will …" (the verb's own "if"), not "If the bank cuts rates, prices will fall" (the condition's).
     return first.text.lower() == "if" and first.head.i == verb.i and verb.dep_ in ("ccomp", "pcomp", "dobj")
