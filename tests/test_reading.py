@@ -356,6 +356,13 @@ def test_reported_forecasts_the_parse_made_hard(text):
     assert len(read(text)) == 1
 
 
+def test_a_relative_clause_carries_the_forecast_only_when_the_claim_has_none_of_its_own():
+    found = only("NOAA and William Gray say the world is in a 20-year cycle that will continue to bring strong storms.")
+    assert "will continue to bring strong storms" in found.quote
+    assert read("Patrick Cronin said Putin needs foreign fighters because he is afraid to conscript more boys who will "
+                "wind up being shipped home in body bags.") == []
+
+
 def test_next_years_bill_has_next_years_deadline():
     found = only("Ryanair chief Michael O'Leary said next year's fuel bill is going up by 400 million euros.")
     assert found.resolve_by == dt.date(2026, 12, 31)

@@ -197,6 +197,8 @@ def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | Non
             inner = found is not None and found[1] is not None and _negated(found[1]) or _claim_negated(tokens)
             return _signal(verb, _negated(speech_verb) != bool(inner), speech_verb)
     if found is None:
+        found = _words(tokens, relative=True)
+    if found is None:
         return _stated_as_present(tokens, speech_verb)
     words, token = found
     # Each negation that bears on the forecast words turns it over once: "won't", "I don't think X will", "nobody
@@ -316,14 +318,15 @@ def _signal(words: str, negated: bool, token) -> Signal:
     return Signal("won't" if words == "wo" else words, row, token=token)
 
 
-def _words(tokens) -> tuple[str, object] | None:
+def _words(tokens, *, relative: bool = False) -> tuple[str, object] | None:
     """The first forward-looking words in the claim that are its own (not a relative clause's, not in the past)."""
     tokens = list(tokens)
     # "cannot predict whether …", "impossible to say if …": nothing under such a verb is a forecast.
     blocked = {t.i for v in tokens if v.text.lower() in _UNKNOWABLE and cannot(v) for t in v.subtree}
     for i, token in enumerate(tokens):
         lower = token.text.lower()
-        if token.i in blocked or _in_relative_clause(token, tokens) or _someone_elses(token, tokens) \
+        if token.i in blocked or _in_relative_clause(token, tokens) and not (relative and _main_relative(token, tokens)) \
+                or _someone_elses(token, tokens) \
                 or _embedded_question(token):
             continue
         if lower in ("impossible", "difficult", "hard") and i + 2 < len(tokens) and tokens[i + 1].text == "to" \
@@ -492,6 +495,24 @@ def _in_relative_clause(token, tokens) -> bool:
             return True  # ("the risk that the downturn could …" is the noun's content, not a relative clause)
         node = node.head
     return False
+
+
+def _main_relative(token, tokens) -> bool:
+    """A relative clause on a noun of the claim's own main clause ("the world is in a 20-year cycle that will
+    continue to bring strong storms"), read when the claim has no forecast of its own; not one deeper down ("he is
+    afraid to conscript more boys who will wind up in body bags")."""
+    inside = {t.i for t in tokens}
+    node = token
+    while node.dep_ != "relcl":
+        if node.head.i == node.i or node.head.i not in inside:
+            return False
+        node = node.head
+    node = node.head
+    while node.head.i != node.i and node.head.i in inside:
+        if node.dep_ not in ("pobj", "prep", "attr", "dobj", "nsubj", "nsubjpass", "conj", "appos", "compound"):
+            return False
+        node = node.head
+    return True
 
 
 def _sentential(clause) -> bool:
