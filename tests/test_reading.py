@@ -310,9 +310,47 @@ def test_the_officials_are_the_officials_the_article_named():
     assert [c.speaker for c in found] == ["American officials", "American officials"]
 
 
-def test_coordination_keeps_both_speakers():
-    found = only("Maria Lopez and Tom Reyes said the merger would close by March 2026.")
-    assert "Lopez" in found.speaker and "Reyes" in found.speaker
+def test_coordination_keeps_both_speakers_each_with_a_forecast_of_their_own():
+    # One item per sentence and speaker: each becomes their own analyst's forecast, not "Lopez and Reyes".
+    found = read("Maria Lopez and Tom Reyes said the merger would close by March 2026.")
+    assert [c.speaker for c in found] == ["Maria Lopez", "Tom Reyes"]
+    assert found[0].quote == found[1].quote and found[0].question == found[1].question
+    headline = read_article(normalize_text("Kerry, Zarif Say Iran Nuclear Deal Possible as Deadline Looms\n\n"
+                                           "John Kerry and Javad Zarif met in Vienna on Sunday.\n"), published=PUBLISHED)
+    assert [c.speaker for c in headline] == ["John Kerry", "Javad Zarif"]
+
+
+def test_described_speakers_named_next_and_the_people_a_survey_asked():
+    lead = read_article(normalize_text(
+        "Gambian Opposition Candidate Predicts Victory in Presidential Elections\n\n"
+        "A leading Gambian opposition candidate says he is confident that he can unseat the president on Thursday.\n\n"
+        "Veteran opposition leader Ousainu Darboe tells VOA that he will win because voters want change.\n"),
+        published=PUBLISHED)
+    assert [c.speaker for c in lead] == ["Ousainu Darboe"] * 3
+    next_sentence = read("Ana Ruiz, an economist at Banco Norte, said rates will rise in May.\n\nAn eminent expert on "
+                         "elections agreed it will be difficult to hold free elections. Dr. Reginald Matchaba-Hove, a "
+                         "physician, said he fears the elections could be turbulent.")
+    assert [c.speaker for c in next_sentence] == ["Ana Ruiz", "Reginald Matchaba-Hove", "Reginald Matchaba-Hove"]
+    survey = read("The National Association for Business Economics has its latest predictions for the economy. Most "
+                  "of the 45 business economists questioned said they expect the recession to end this year. But they "
+                  "also expect a slower-than-usual recovery. Economists surveyed by Bloomberg predict the jobless rate "
+                  "will edge upward to 6.4 percent.")
+    assert [c.speaker for c in survey] == ["National Association for Business Economics"] * 2 + ["Bloomberg Economists"]
+
+
+def test_titles_and_descriptions_that_stand_for_a_body_or_a_person():
+    agency = read("The World Health Organization says chronic diseases are the main killers.\n\nThe United Nations "
+                  "agency expects more than 380 million people to die of chronic diseases by 2030.")
+    assert [c.speaker for c in agency] == ["World Health Organization (WHO)"]
+    ambassador = read("The statements echoed a warning by William Patey, its ambassador to Baghdad, who predicted in a "
+                      "memo that Iraq would break up along ethnic lines.")
+    assert [c.speaker for c in ambassador] == ["William Patey"]
+    title = only("South Korean Deputy Foreign Minister Chun Young-woo dampened any expectations that North Korea "
+                 "would rejoin the talks this week.")
+    assert (title.speaker, title.negated, title.phrase_row) == ("Chun Young-woo", True, "unlikely")
+    revision = only("Wednesday's revision of the Federal Reserve forecast says the economy will expand by 2.5 percent "
+                    "in 2026.")
+    assert revision.speaker == "Federal Reserve"
 
 
 # (text, words of the claim, the phrase-table row): forecasts said without "will"
@@ -357,8 +395,9 @@ def test_reported_forecasts_the_parse_made_hard(text):
 
 
 def test_a_relative_clause_carries_the_forecast_only_when_the_claim_has_none_of_its_own():
-    found = only("NOAA and William Gray say the world is in a 20-year cycle that will continue to bring strong storms.")
-    assert "will continue to bring strong storms" in found.quote
+    found = read("NOAA and William Gray say the world is in a 20-year cycle that will continue to bring strong storms.")
+    assert [c.speaker for c in found] == ["National Oceanic and Atmospheric Administration (NOAA)", "William Gray"]
+    assert all("will continue to bring strong storms" in c.quote for c in found)
     assert read("Patrick Cronin said Putin needs foreign fighters because he is afraid to conscript more boys who will "
                 "wind up being shipped home in body bags.") == []
 

@@ -31,7 +31,7 @@ _STEMS = {
     "show": "shows showed", "call": "calls", "promise": "promises promised", "vow": "vows vowed",
     "hint": "hints hinted", "signal": "signals signaled signalled", "confirm": "confirms confirmed",
     "emphasize": "emphasizes emphasized emphasises emphasised", "point": "points pointed", "hope": "hopes",
-    "worry": "worries worried", "feel": "feels felt", "envisage": "envisages envisaged", "envision": "envisions envisioned",
+    "worry": "worries worried", "feel": "feels felt", "agree": "agrees agreed", "envisage": "envisages envisaged", "envision": "envisions envisioned",
     "guess": "guesses guessed", "bet": "bets", "wager": "wagers", "reiterate": "reiterates reiterated",
     "disagree": "disagrees disagreed", "counter": "counters countered",
 }
@@ -42,7 +42,8 @@ PREDICTIVE = frozenset(w for stem in ("predict", "forecast", "foresee", "expect"
 # Said of a subject, not a speaker: "sees" and "shows" need a report or a person, "call" needs "for".
 WEAK = frozenset({"see", "sees", "find", "finds", "found", "show", "shows", "showed", "call", "calls", "point",
                   "points", "pointed", "hope", "hopes", "worry", "worries", "worried", "report", "reports",
-                  "reported", "state", "states", "stated", "signal", "signals", "feel", "feels", "felt"})
+                  "reported", "state", "states", "stated", "signal", "signals", "feel", "feels", "felt", "agree", "agrees",
+                  "agreed"})
 
 TITLES = frozenset("""mr mrs ms miss mister dr prof professor sir dame lord lady gen general col colonel lt maj major adm admiral
 president vice minister prime premier secretary senator sen rep representative governor gov chairman chairwoman chair
@@ -53,13 +54,15 @@ professor""".split())
 REVISING = frozenset("""raise raises raised lower lowers lowered cut cuts revise revises revised lift lifts lifted trim
 trims trimmed boost boosts boosted reduce reduces reduced upgrade upgrades upgraded downgrade downgrades downgraded
 issue issues issued release releases released publish publishes published maintain maintains maintained keep keeps
-kept reaffirm reaffirms reaffirmed increase increases increased""".split())
+kept reaffirm reaffirms reaffirmed increase increases increased repeat repeats repeated reiterate reiterates reiterated
+dampen dampens dampened temper tempers tempered""".split())
 FORECAST_NOUNS = frozenset("""forecast forecasts outlook outlooks projection projections estimate estimates prediction
 predictions expectations guidance""".split())
 PERSON_NOUNS = frozenset("""official spokesman spokeswoman spokesperson expert analyst economist strategist director
 chairman chairwoman chair president minister secretary governor ambassador adviser advisor professor scientist
 researcher pollster forecaster chief executive head leader officer diplomat commander general lawyer author
-candidate senator representative deputy""".split())
+candidate senator representative deputy negotiator envoy aide commissioner prosecutor lawmaker legislator politician
+activist campaigner scholar academic historian lecturer physician doctor""".split())
 BELIEF_ADJECTIVES = frozenset({"confident", "convinced", "certain", "sure", "optimistic", "pessimistic", "adamant"})
 GENERIC = frozenset("""analysts analyst experts expert observers observer economists economist diplomats diplomat
 sources source researchers researcher scientists scientist forecasters forecaster officials official people critics
@@ -70,7 +73,10 @@ institute association authority board service party team center centre programme
 model lender institution body bureau watchdog regulator agency organisation research findings""".split())
 # Documents a body issues: "the report says" means whoever issued the last one the article introduced.
 REPORT_NOUNS = frozenset("""report reports study survey research findings outlook analysis assessment review paper
-projections estimates update""".split())
+projections estimates update predictions forecasts""".split())
+_QUANTIFIERS = frozenset("most many some half all several majority both each".split())
+# Who answered a survey: "the 45 business economists questioned", "economists surveyed by …".
+_SURVEYED = frozenset("questioned surveyed polled interviewed asked".split())
 _ISSUING = frozenset("""release releases released issue issues issued publish publishes published present presents
 presented unveil unveils unveiled produce produces produced launch launches launched prepare prepared compile compiled
 commission commissioned""".split())
@@ -118,6 +124,7 @@ class Speaker:
     kind: str = "person"  # person, body or group
     affiliation: str = ""
     generic: bool = False
+    members: tuple = ()  # "Kerry and Zarif": each their own speaker, each a forecast of their own
 
 
 @dataclass
@@ -137,7 +144,7 @@ class Registry:
     last_plural: Speaker | None = None
     reports: list[tuple[int, Speaker]] = field(default_factory=list)  # (offset, who issued it), in order
     groups: dict[str, Speaker] = field(default_factory=dict)  # "officials" → "American officials", the last named
-    speakers_ahead: list[tuple[int, str]] = field(default_factory=list)  # (offset, person) of every named speaker
+    speakers_ahead: list[tuple[int, str, int]] = field(default_factory=list)  # (offset, person, sentence start)
 
     def learn(self, doc, offset: int = 0) -> None:
         """Names, titles ("Prime Minister Kevin Rudd") and acronyms in one parsed paragraph (which starts at
@@ -159,14 +166,16 @@ class Registry:
                 if len(run) >= 2:
                     self.add_person(words_of(run), _affiliation_of(token.head))
         for token in doc:
-            if token.text.lower() in SPEECH_VERBS and token.tag_.startswith("VB") and (
+            revising = token.text.lower() in REVISING and any(
+                c.dep_ == "dobj" and c.text.lower() in FORECAST_NOUNS for c in token.children)
+            if (token.text.lower() in SPEECH_VERBS or revising) and token.tag_.startswith("VB") and (
                     token.text.lower() not in WEAK or any(c.dep_ in ("ccomp", "xcomp") for c in token.children)):
                 subject = next((c for c in token.children if c.dep_ == "nsubj" and c.ent_type_ == "PERSON"), None)
                 entity = subject is not None and next((e for e in doc.ents if e.start <= subject.i < e.end), None)
                 if entity:
                     name = self.find_person(_clean_name(entity)) or _clean_name(entity)
                     if len(name.split()) >= 2:
-                        self.speakers_ahead.append((offset + subject.idx, name))
+                        self.speakers_ahead.append((offset + subject.idx, name, offset + subject.sent.start_char))
         text = doc.text
         for match in re.finditer(r"\b((?:[A-Z]\.)*[A-Z](?:[\w-]+|\.)(?:\s+(?:[A-Z][\w-]+|of|on|for|and|the|de|in)){1,7})\s+\((?P<acr>[A-Z][A-Z.]{1,8})\)", text):
             self.acronyms.setdefault(match.group("acr").replace(".", ""), match.group(1))
@@ -199,14 +208,20 @@ class Registry:
             return self._person((subjects or last)[-1].name)
         return self.last_person
 
-    def introduced_after(self, offset: int, *, within: int = 1_500) -> str:
-        """The person who speaks first after `offset`, when nobody named has spoken before it: "A leading pollster
-        tells VOA he expects a close race. … Andrew Kohut, president of the Pew Research Center, said …" (the
-        lead's described speaker, named in the paragraphs that follow)."""
-        if any(position < offset for position, _ in self.speakers_ahead) or any(
-                m.subject and m.offset < offset for m in self.people[:200]):
-            return ""
-        return next((name for position, name in self.speakers_ahead if offset < position <= offset + within), "")
+    def introduced_after(self, offset: int, *, next_sentence: int | None, within: int = 1_500) -> str:
+        """The person a description stands for, named as the next speaker: the one who speaks in the very next
+        sentence ("An eminent expert on elections agreed it will be difficult … Dr. Reginald Matchaba-Hove, a
+        physician …, said …"), or, when nobody named has spoken before it, the first who speaks after it ("A leading
+        pollster tells VOA he expects a close race. … Andrew Kohut, president of the Pew Research Center, said …":
+        the lead's described speaker, named in the paragraphs that follow)."""
+        following = next((name for _, name, sentence in self.speakers_ahead if sentence == next_sentence), "")
+        if following:
+            return following
+        first = next((name for position, name, _ in self.speakers_ahead if offset < position <= offset + within), "")
+        if any(position < offset and name != first for position, name, _ in self.speakers_ahead) or any(
+                m.subject and m.offset < offset and m.name != first for m in self.people[:200]):
+            return ""  # somebody else spoke before: the description may be anybody's
+        return first
 
     def report_owner(self, offset: int) -> Speaker | None:
         """Who issued the last report, study or outlook the article introduced before `offset`."""
@@ -319,6 +334,10 @@ def _clean_name(span) -> str:
     words = [t for t in span if t.tag_ != "POS" and t.text not in ("'s", "'")]
     while words and (words[0].text.lower().strip(".") in TITLES or words[0].text.lower() == "the"):
         words = words[1:]
+    # "Deputy Foreign Minister Chun Young-woo": the name after the title's last word.
+    last_title = max((n for n, t in enumerate(words) if t.text.lower().strip(".") in TITLES), default=-1)
+    if 0 <= last_title and len([t for t in words[last_title + 1 :] if t.text != "-"]) >= 2:
+        words = words[last_title + 1 :]
     # "Ambassador to Zimbabwe Christopher Dell" tagged as one name: the place is where, not who.
     if len(words) >= 3 and words[0].i > 0 and words[0].doc[words[0].i - 1].text.lower() in ("to", "of", "in", "for"):
         words = words[1:]
@@ -378,9 +397,18 @@ def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker 
         if named is not None:
             return named
         return registry.last_body if lower in PRONOUNS_BODY else registry.last_plural or registry.last_body
+    if lower in _QUANTIFIERS or subject.tag_ == "CD":
+        # "Most of the 45 business economists questioned said …": the economists.
+        of = next((c for c in subject.children if c.dep_ == "prep" and c.text.lower() == "of"), None)
+        members = of is not None and next((c for c in of.children if c.dep_ == "pobj"), None)
+        if members:
+            subject, lower = members, members.text.lower()
     if subject.pos_ == "PRON" or lower in ("i", "we", "you", "who", "which", "that", "this", "one"):
         return None
     names = [subject, *(c for c in subject.children if c.dep_ == "conj")]
+    if subject.pos_ == "PROPN":
+        # "Kerry, Zarif Say Iran Nuclear Deal Possible": a headline's two subjects, side by side.
+        names += [c for c in subject.head.children if c.dep_ == subject.dep_ and c.i != subject.i and c.pos_ == "PROPN"]
     found = [_one_speaker(token, registry, publisher=publisher) for token in names]
     # A "name" of many words or one that opens with a small word is a misparse, not a speaker.
     found = [s for s in found if s is not None and (not s.name or len(s.name.split()) <= 9 and s.name.split()[0].lower()
@@ -389,7 +417,8 @@ def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker 
     if not found:
         return None
     speaker = found[0] if len(found) == 1 else Speaker(" and ".join(s.name for s in found), kind=found[0].kind,
-                                                       generic=all(s.generic for s in found))
+                                                       generic=all(s.generic for s in found),
+                                                       members=tuple(s for s in found if not s.generic))
     if len(names) > 1:
         registry.last_plural = speaker  # "Mr. Gray and his team …. They have also calculated …"
     return speaker
@@ -397,6 +426,9 @@ def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker 
 
 def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None:
     doc = token.doc
+    introduced = _introduced(token, registry)
+    if introduced is not None:
+        return introduced
     if token.text[:1].isupper() and token.text.lower() not in TITLES | PERSON_NOUNS and not any(
             c.dep_ == "compound" for c in token.children):
         known = registry.find_person(token.text)
@@ -468,13 +500,19 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             expanded = registry.expand(words[0].text)
             if expanded != words[0].text:
                 return Speaker(expanded, kind="body")
-        if len(words) >= 2 and all(t.text[0].isupper() for t in words) and not any(
-            t.text.lower() in BODY_HEADS for t in words
-        ):
+        # "Deputy Foreign Minister Chun Young-woo": the name is what follows the title's last word.
+        last_title = max((n for n, t in enumerate(span) if t.text.lower().strip(".") in TITLES), default=-1)
+        named = [t for t in span[last_title + 1 :]]
+        if 0 <= last_title and len([t for t in named if t.text != "-"]) >= 2 and all(
+                t.text[0].isupper() or t.text == "-" or span[n - 1].text == "-" for n, t in enumerate(span) if n > last_title):
+            words = named
+        if len(words) >= 2 and all(t.text[0].isupper() or t.text == "-" or t.i > 0 and t.doc[t.i - 1].text == "-"
+                                   for t in words) and not any(t.text.lower() in BODY_HEADS for t in words):
             title_key = " ".join(t.text.lower() for t in span)
             if title_key in registry.titles:
                 return Speaker(registry.titles[title_key])
-            return Speaker(registry.add_person(words_of(words)), affiliation=_affiliation_of(token))
+            name = words_of(words)
+            return Speaker(registry.find_person(name) or registry.add_person(name), affiliation=_affiliation_of(token))
         name = words_of(span)
         if name.lower() in registry.titles:
             return Speaker(registry.titles[name.lower()])
@@ -493,10 +531,17 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
         named = [t for t in token.subtree if t.ent_type_ in ("ORG", "GPE", "NORP", "PERSON") and t.dep_ != "appos"]
         lower = token.text.lower()
         determiner = next((c.text.lower() for c in token.children if c.dep_ == "det"), "")
-        if not named and token.tag_ == "NN" and lower in PERSON_NOUNS | TITLES | GENERIC and determiner in ("a", "an", ""):
-            person = registry.introduced_after(registry.offset + token.idx)
-            if person:  # "A renowned political analyst says …", then "Professor Shadreck Guto … says"
-                return Speaker(person, affiliation=registry.affiliation.get(person, ""))
+        # "economists questioned", also hung on the quantifier: "Most of the 45 business economists questioned".
+        holders = [token, token.head.head] if token.dep_ == "pobj" and token.head.text.lower() == "of" else [token]
+        surveyed = next((c for h in holders for c in h.children if c.dep_ == "acl" and c.text.lower() in _SURVEYED), None)
+        if lower in GENERIC and surveyed is not None and not any(t.pos_ == "PROPN" for t in surveyed.subtree):
+            owner = registry.report_owner(registry.offset + token.idx)
+            if owner is not None:
+                return Speaker(owner.name, kind="group")  # the survey's: "the 45 business economists questioned"
+        if lower in ("agency", "organization", "organisation", "body") and determiner == "the" and named \
+                and registry.last_body is not None and all(registry.last_body.name != registry.expand(
+                    strip_the(e.text)) for e in doc.ents if e.start <= named[0].i < e.end):
+            return registry.last_body  # "The United Nations agency expects …": the agency last quoted, the UN's
         if lower in GENERIC:
             # "Experts such as Paul Salem of the Middle East Institute predict …": the expert named.
             for prep in (c for c in token.children if c.dep_ == "prep" and c.text.lower() in ("as", "like", "including")):
@@ -558,11 +603,41 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
     return None
 
 
+def _introduced(token, registry: Registry) -> Speaker | None:
+    """A speaker described, not named, who is named as the next speaker ("A renowned political analyst says …",
+    then "Professor Shadreck Guto … says"; "South Korea's top nuclear negotiator says …", then "Deputy Foreign
+    Minister Chun Young-woo …"): see Registry.introduced_after. A nationality or a country is part of the
+    description; a person or a body named in it makes it no description."""
+    lower = token.text.lower()
+    if lower not in PERSON_NOUNS | TITLES | GENERIC or token.tag_ not in ("NN", "NNP"):
+        return None
+    own = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+    for inner in token.subtree:
+        if inner.dep_ == "amod":
+            continue  # "Gambian", whatever the entity tagger thought: an adjective names nobody
+        if inner.ent_type_ == "PERSON" or inner.ent_type_ == "ORG" and inner.dep_ != "appos" and not (
+                own is not None and own.start <= inner.i < own.end):
+            return None
+    determiner = next((c.text.lower() for c in token.children if c.dep_ == "det"), "")
+    country = any(c.dep_ == "poss" and c.ent_type_ in ("GPE", "NORP") for c in token.children)
+    if determiner not in ("a", "an", "") or determiner == "" and not country and any(
+            c.dep_ == "poss" for c in token.children):
+        return None
+    after = token.doc[token.sent.end] if token.sent.end < len(token.doc) else None
+    person = registry.introduced_after(registry.offset + token.idx,
+                                       next_sentence=registry.offset + after.idx if after is not None else None)
+    return Speaker(person, affiliation=registry.affiliation.get(person, "")) if person else None
+
+
 def _owned(token, registry: Registry, *, publisher: str) -> Speaker | None:
     """A speaker named through whose they are: "his team" (the person), "its chief economist", "the group's
     experts" (the body's people), "Wednesday's revision of the Federal Reserve forecast" (the Fed's)."""
-    owner = next((c for c in token.children if c.dep_ == "poss"), None)
+    owner = next((c for c in token.children if c.dep_ == "poss" and c.ent_type_ != "DATE"), None)
     lower = token.text.lower()
+    if token.dep_ == "appos" and token.head.ent_type_ == "PERSON":
+        # "William Patey, its ambassador to Baghdad, who predicted …": the person the title is given to.
+        entity = next((e for e in token.doc.ents if e.start <= token.head.i < e.end), None)
+        return _person(entity, registry) if entity is not None else None
     if owner is None:
         if lower in FORECAST_NOUNS | {"revision", "update"}:
             of = next((c for c in token.children if c.dep_ == "prep" and c.text.lower() == "of"), None)
@@ -570,8 +645,6 @@ def _owned(token, registry: Registry, *, publisher: str) -> Speaker | None:
             if named:
                 entity = next(e for e in token.doc.ents if e.start <= named.i < e.end)
                 return Speaker(registry.expand(strip_the(entity.text)), kind="body")
-        return None
-    if owner.ent_type_ == "DATE":
         return None
     whose = owner.text.lower()
     if whose in ("his", "her"):
@@ -632,6 +705,11 @@ def learn_report(noun, registry: Registry, *, publisher: str = "") -> None:
     if not owner:
         possessor = next((c for c in noun.children if c.dep_ == "poss" and c.ent_type_ == "ORG"), None)
         owner = possessor is not None and _one_speaker(possessor, registry, publisher=publisher)
+    if not owner and any(c.dep_ == "poss" and c.text.lower() in ("its", "their") for c in noun.children):
+        # "The National Association for Business Economics has its latest predictions": its own.
+        subject = next((c for c in head.children if c.dep_ == "nsubj"), None) if noun.dep_ == "dobj" else None
+        owner = subject is not None and subject.ent_type_ == "ORG" and _one_speaker(subject, registry,
+                                                                                   publisher=publisher)
     if owner and owner.kind != "person" and not owner.generic:
         registry.reports.append((registry.offset + noun.idx, owner))
 
@@ -701,11 +779,17 @@ def _person(entity, registry: Registry) -> Speaker | None:
 
 
 def _proper_run(token):
-    """The proper-noun words that make up a name ending at `token`: "Luis Ortiz", "Mr Ortiz"."""
+    """The proper-noun words that make up a name ending at `token`: "Luis Ortiz", "Mr Ortiz", "Chun Young-woo"."""
     doc = token.doc
     start = token.i
-    while start > 0 and doc[start - 1].tag_ in ("NNP", "NNPS") and doc[start - 1].head.i in range(start, token.i + 1):
-        start -= 1
+    while start > 0:
+        if doc[start - 1].tag_ in ("NNP", "NNPS") and doc[start - 1].head.i in range(start, token.i + 1):
+            start -= 1
+        elif start > 1 and doc[start - 1].text == "-" and not doc[start - 2].whitespace_ and not doc[start - 1].whitespace_ \
+                and doc[start - 2].tag_ in ("NNP", "NNPS"):
+            start -= 2  # "Young-woo", cut at its hyphen by the tokenizer
+        else:
+            break
     return doc[start : token.i + 1]
 
 

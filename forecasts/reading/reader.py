@@ -8,6 +8,7 @@ with no attribution that looks forward right after a forecast of the same paragr
 """
 
 import bisect
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -393,6 +394,10 @@ class _Reader:
                                             flags=["no attribution in this sentence: continues the one before"]))
         if not made and headline:
             made += self._headline(doc, sentence, p_start)
+        # "Kerry and Zarif say a deal is possible": a forecast each (one item per sentence and speaker).
+        made = [dataclasses.replace(c, speaker=m.name, affiliation=m.affiliation, who=m, is_group=m.kind == "group")
+                for c in made for m in (c.who.members if c.who is not None and c.who.members else (c.who,))] \
+            if any(c.who is not None and c.who.members for c in made) else made
         kept, seen = [], set()
         for candidate in made:
             if candidate.speaker in seen:

@@ -51,7 +51,8 @@ PHRASES = {
     "foresees": "will", "project": "will", "projects": "will", "projected": "will",
     "projected to": "likely", "forecast to": "likely", "predicted to": "likely",
     "due to": "likely", "to come": "will", "decided to": "", "potential for": "possible", "any time soon": "will", "soon": "will",
-    "going to": "going to", "gonna": "going to", "will": "will", "'ll": "will", "shall": "will", "wo": "will",
+    "confident": "likely", "optimistic": "likely", "convinced": "very likely", "certain": "almost certainly",
+    "sure": "almost certainly", "going to": "going to", "gonna": "going to", "will": "will", "'ll": "will", "shall": "will", "wo": "will",
     "would": "will", "could": "could", "may": "may", "might": "might", "should": "likely", "possible": "possible", "possibly": "possible",
     "maybe": "possible", "not impossible": "possible", "possibility of": "possible", "possibility that": "possible", "can't imagine": "unlikely", "cannot imagine": "unlikely",
     "ca n't imagine": "unlikely",
@@ -177,7 +178,10 @@ def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | Non
         return Signal(stated[0], "", stated[1], token=found[1] if found else None)
     found = _words(tokens)
     if speech_verb is not None and speech_verb.pos_ == "NOUN":
-        # "raised its forecast for …": the forecast, revised, is the claim (read as "will", as "predicts" is).
+        # "raised its forecast for …": the forecast, revised, is the claim (read as "will", as "predicts" is);
+        # "dampened any expectations that North Korea would rejoin the talks": the claim, turned down.
+        if speech_verb.head.text.lower() in ("dampen", "dampens", "dampened", "temper", "tempers", "tempered"):
+            return _signal(speech_verb.text, True, speech_verb)
         return Signal(speech_verb.text, "will", token=speech_verb)
     if speech_verb is not None and speech_verb.text.lower() in _WARN and found is None and any(
             c.dep_ == "prep" and c.text.lower() == "of" for c in speech_verb.children):
@@ -213,6 +217,9 @@ def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | Non
 
 
 _WARN = {"warn", "warns", "warned", "warning"}
+# Read only as the speaker's own state ("is confident that he can unseat …"), never as a word of the claim
+# ("certain countries will …", "I'm not sure").
+_CONFIDENT = {"confident", "optimistic", "convinced", "certain", "sure"}
 _CONDITIONS = {"if", "unless", "provided", "providing"}
 
 
@@ -361,7 +368,7 @@ def _words(tokens, *, relative: bool = False) -> tuple[str, object] | None:
                                      or token.head.text.lower().rstrip("d") in _POLITE):
                 continue
             return ("will" if lower in ("ll", "'ll", "shall") else lower), token
-        if lower in PHRASES and lower not in _MODALS and not lower.endswith(" to") and PHRASES[lower]:
+        if lower in PHRASES and lower not in _MODALS | _CONFIDENT and not lower.endswith(" to") and PHRASES[lower]:
             if lower in ("expected", "predicted", "forecast") and token.tag_ in ("VBN", "JJ") and two.endswith(" to"):
                 continue  # handled as "expected to" with its verb
             if lower in _VERB_ONLY and token.pos_ not in ("VERB", "AUX"):
