@@ -10,6 +10,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
+from forecasts.reading.nlp import entity_at, sentence_of
 from forecasts.reading.signals import names_nobody
 
 _STEMS = {
@@ -145,12 +146,14 @@ class Registry:
     reports: list[tuple[int, Speaker]] = field(default_factory=list)  # (offset, who issued it), in order
     groups: dict[str, Speaker] = field(default_factory=dict)  # "officials" → "American officials", the last named
     speakers_ahead: list[tuple[int, str, int]] = field(default_factory=list)  # (offset, person, sentence start)
+    _mixed: list[bool] = field(default_factory=list)  # whether speakers_ahead up to here holds two people or more
 
     def learn(self, doc, offset: int = 0) -> None:
         """Names, titles ("Prime Minister Kevin Rudd") and acronyms in one parsed paragraph (which starts at
         `offset` in the text), and the people it names as speakers."""
+        signed, sentences = signed_on(doc), sentence_of(doc)
         for ent in doc.ents:
-            if sign_on(ent.sent):
+            if signed[ent.start]:
                 continue
             if ent.label_ == "PERSON" and len(ent) >= 2:
                 name = _clean_name(ent)
@@ -171,21 +174,25 @@ class Registry:
             if (token.text.lower() in SPEECH_VERBS or revising) and token.tag_.startswith("VB") and (
                     token.text.lower() not in WEAK or any(c.dep_ in ("ccomp", "xcomp") for c in token.children)):
                 subject = next((c for c in token.children if c.dep_ == "nsubj" and c.ent_type_ == "PERSON"), None)
-                entity = subject is not None and next((e for e in doc.ents if e.start <= subject.i < e.end), None)
+                entity = subject is not None and entity_at(subject)
                 if entity:
                     name = self.find_person(_clean_name(entity)) or _clean_name(entity)
                     if len(name.split()) >= 2:
-                        self.speakers_ahead.append((offset + subject.idx, name, offset + subject.sent.start_char))
+                        self.speaks(offset + subject.idx, name, offset + sentences[subject.i].start_char)
         text = doc.text
         for match in re.finditer(r"\b((?:[A-Z]\.)*[A-Z](?:[\w-]+|\.)(?:\s+(?:[A-Z][\w-]+|of|on|for|and|the|de|in)){1,7})\s+\((?P<acr>[A-Z][A-Z.]{1,8})\)", text):
             self.acronyms.setdefault(match.group("acr").replace(".", ""), match.group(1))
 
     def mentioned_before(self, offset: int, *, besides: str = "") -> str:
         """The last person the text names before `offset`, other than `besides` (for "he" in a quotation)."""
-        for mention in reversed(self.people[: bisect.bisect_left(self.people, offset, key=_offset)]):
-            if mention.name != besides:
-                return mention.name
-        return ""
+        return next((m.name for m in self._before(offset) if m.name != besides), "")
+
+    def _before(self, offset: int, *, limit: int = 200):
+        """The mentions before `offset`, nearest first, at most `limit` of them: every look-up stays short, however
+        many names a (pathological) text holds."""
+        end = bisect.bisect_left(self.people, offset, key=_offset)
+        for index in range(end - 1, max(-1, end - 1 - limit), -1):
+            yield self.people[index]
 
     def mention(self, offset: int, name: str, *, sentence: int, subject: bool, quoted: bool = False) -> None:
         """A person named (or speaking) at `offset`, in the sentence that starts at `sentence`."""
@@ -197,16 +204,22 @@ class Registry:
         said he …"); else, in the last sentence before it that names anybody, its subject, or failing one the last
         person it names ("… others, including James Glassman, the chief economist. He told VOA …"). A simple rule
         (no coreference model is on the package index); the draft says it was found through a pronoun."""
-        before = [m for m in self.people[: bisect.bisect_left(self.people, offset, key=_offset)] if not m.quoted]
+        before = [m for m in self._before(offset, limit=60) if not m.quoted]  # nearest first
         here = [m for m in before if m.sentence == sentence and m.subject]
         if here:
-            return self._person(here[-1].name)
-        earlier = [m for m in before[-50:] if m.sentence < sentence]
+            return self._person(here[0].name)
+        earlier = [m for m in before if m.sentence < sentence]
         if earlier:
-            last = [m for m in earlier if m.sentence == earlier[-1].sentence]
+            last = [m for m in earlier if m.sentence == earlier[0].sentence]
             subjects = [m for m in last if m.subject]
-            return self._person((subjects or last)[-1].name)
+            return self._person((subjects or last)[0].name)
         return self.last_person
+
+    def speaks(self, offset: int, name: str, sentence: int) -> None:
+        """A named person who is the subject of a speech verb, in text order (learn() reads paragraphs in order)."""
+        mixed = bool(self.speakers_ahead) and (self._mixed[-1] or self.speakers_ahead[0][1] != name)
+        self.speakers_ahead.append((offset, name, sentence))
+        self._mixed.append(mixed)
 
     def introduced_after(self, offset: int, *, next_sentence: int | None, within: int = 1_500) -> str:
         """The person a description stands for, named as the next speaker: the one who speaks in the very next
@@ -214,21 +227,22 @@ class Registry:
         physician …, said …"), or, when nobody named has spoken before it, the first who speaks after it ("A leading
         pollster tells VOA he expects a close race. … Andrew Kohut, president of the Pew Research Center, said …":
         the lead's described speaker, named in the paragraphs that follow)."""
-        following = next((name for _, name, sentence in self.speakers_ahead if sentence == next_sentence), "")
-        if following:
-            return following
-        first = next((name for position, name, _ in self.speakers_ahead if offset < position <= offset + within), "")
-        if any(position < offset and name != first for position, name, _ in self.speakers_ahead) or any(
-                m.subject and m.offset < offset and m.name != first for m in self.people[:200]):
+        ahead = self.speakers_ahead
+        if next_sentence is not None:
+            at = bisect.bisect_left(ahead, next_sentence, key=lambda entry: entry[0])
+            if at < len(ahead) and ahead[at][2] == next_sentence:
+                return ahead[at][1]
+        at = bisect.bisect_right(ahead, offset, key=lambda entry: entry[0])
+        first = ahead[at][1] if at < len(ahead) and ahead[at][0] <= offset + within else ""
+        spoke_before = at > 0 and (self._mixed[at - 1] or ahead[0][1] != first)
+        if spoke_before or any(m.subject and m.name != first for m in self._before(offset)):
             return ""  # somebody else spoke before: the description may be anybody's
         return first
 
     def report_owner(self, offset: int) -> Speaker | None:
         """Who issued the last report, study or outlook the article introduced before `offset`."""
-        for position, owner in reversed(self.reports):
-            if position < offset:
-                return owner
-        return None
+        at = bisect.bisect_left(self.reports, offset, key=lambda entry: entry[0])
+        return self.reports[at - 1][1] if at else None
 
     def _person(self, name: str) -> Speaker:
         return Speaker(name, affiliation=self.affiliation.get(name, ""))
@@ -311,8 +325,17 @@ _SIGN_ON = re.compile(r"^(?:This is|I'm|I am) (?:[A-Z][\w.'-]*\s+){1,4}(?:with|f
 
 def sign_on(sentence) -> bool:
     """A broadcaster's sign-on ("This is Bill White with the VOA Special English Environment Report."): the
-    programme it names is nobody who forecasts anything."""
-    return bool(_SIGN_ON.match(sentence.text))
+    programme it names is nobody who forecasts anything. Read off its first words only."""
+    return bool(_SIGN_ON.match(sentence[:10].text))
+
+
+def signed_on(doc) -> list[bool]:
+    """For each token of a paragraph, whether its sentence is a sign-on: one pass, not one per entity."""
+    mask = [False] * len(doc)
+    for sentence in doc.sents:
+        if sign_on(sentence):
+            mask[sentence.start : sentence.end] = [True] * len(sentence)
+    return mask
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -442,17 +465,18 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
         # body).
         for inner in token.subtree:
             if inner.dep_ == "appos" and inner.ent_type_ == "PERSON" and inner.i > token.i:
-                entity = next((e for e in doc.ents if e.start <= inner.i < e.end), None)
+                entity = entity_at(inner)
                 if entity is not None:
                     return _person(entity, registry)
         # "Spanish Secretary of State for E.U. Affairs Diego López Garrido says": the name closing a long title.
         last = max(token.subtree, key=lambda t: t.i)
-        entity = next((e for e in doc.ents if e.label_ == "PERSON" and e.end - 1 == last.i and e.start > token.i), None)
-        if entity is not None and token.tag_ == "NNP":
+        entity = entity_at(last)
+        if entity is not None and entity.label_ == "PERSON" and entity.end - 1 == last.i and entity.start > token.i \
+                and token.tag_ == "NNP":
             return _person(entity, registry)
     for child in token.children if described else ():
         if child.dep_ == "appos" and (child.ent_type_ == "PERSON" or child.tag_ == "NNP"):
-            entity = next((e for e in doc.ents if e.start <= child.i < e.end), None)
+            entity = entity_at(child)
             if entity is not None and entity.label_ == "PERSON":
                 return _person(entity, registry)
             if entity is not None and entity.label_ in ("ORG", "GPE", "NORP"):
@@ -477,7 +501,7 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
         if re.fullmatch(r"[A-Z][A-Z.]{1,8}", owner.text):
             name = f"{registry.expand(owner.text)} {doc[owner.i + 2 : token.i + 1].text}".strip()
         return Speaker(name, kind="body")
-    entity = next((e for e in doc.ents if e.start <= token.i < e.end), None)
+    entity = entity_at(token)
     if entity is not None and entity.label_ in ENTITY_LABELS:
         if entity.label_ == "PERSON" or entity.label_ not in ("ORG", "GPE", "NORP") and token.tag_ == "NNP":
             return _person(entity, registry)
@@ -539,14 +563,14 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             if owner is not None:
                 return Speaker(owner.name, kind="group")  # the survey's: "the 45 business economists questioned"
         if lower in ("agency", "organization", "organisation", "body") and determiner == "the" and named \
-                and registry.last_body is not None and all(registry.last_body.name != registry.expand(
-                    strip_the(e.text)) for e in doc.ents if e.start <= named[0].i < e.end):
+                and registry.last_body is not None \
+                and registry.last_body.name != registry.expand(strip_the(entity_at(named[0]).text)):
             return registry.last_body  # "The United Nations agency expects …": the agency last quoted, the UN's
         if lower in GENERIC:
             # "Experts such as Paul Salem of the Middle East Institute predict …": the expert named.
             for prep in (c for c in token.children if c.dep_ == "prep" and c.text.lower() in ("as", "like", "including")):
                 person = next((t for t in prep.subtree if t.ent_type_ == "PERSON" and t.dep_ == "pobj"), None)
-                entity = person is not None and next((e for e in doc.ents if e.start <= person.i < e.end), None)
+                entity = person is not None and entity_at(person)
                 if entity:
                     return _person(entity, registry)
         if not named and determiner in ("the", "these", "those") and lower in registry.groups:
@@ -561,7 +585,7 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
                     return Speaker(person)
         if named:
             # "U.S. government forecasters", "A new United Nations report", "Figures released by the OECD".
-            entity = next((e for e in doc.ents if e.start <= named[0].i < e.end), None)
+            entity = entity_at(named[0])
             if entity is not None and (token.text.lower() in ("figures", "data", "numbers", "estimates")
                                        or token.text.lower() in BODY_HEADS and entity.start > token.i):
                 # "Figures released by the OECD", "a report published by the Food and Agriculture Organization".
@@ -589,9 +613,9 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
                     return Speaker(registry.expand(body), kind="body")
             if token.text.lower() in ("firm", "company", "group", "bank", "carrier", "airline", "manufacturer"):
                 # "… an important area for Airbus, with the firm predicting …": the company just named.
-                named_here = [e for e in doc.ents if e.label_ == "ORG" and token.sent.start <= e.start and e.end <= token.i]
-                if named_here:
-                    return Speaker(registry.expand(strip_the(named_here[-1].text)), kind="body")
+                named_here = next((t for t in reversed(doc[token.sent.start : token.i]) if t.ent_type_ == "ORG"), None)
+                if named_here is not None:
+                    return Speaker(registry.expand(strip_the(entity_at(named_here).text)), kind="body")
             if registry.last_body is not None:
                 return registry.last_body  # "the report", "the panel": the body last quoted
             # "the firm", "the company", before any body spoke: the last body the text named before it.
@@ -611,7 +635,7 @@ def _introduced(token, registry: Registry) -> Speaker | None:
     lower = token.text.lower()
     if lower not in PERSON_NOUNS | TITLES | GENERIC or token.tag_ not in ("NN", "NNP"):
         return None
-    own = next((e for e in token.doc.ents if e.start <= token.i < e.end), None)
+    own = entity_at(token)
     for inner in token.subtree:
         if inner.dep_ == "amod":
             continue  # "Gambian", whatever the entity tagger thought: an adjective names nobody
@@ -636,14 +660,14 @@ def _owned(token, registry: Registry, *, publisher: str) -> Speaker | None:
     lower = token.text.lower()
     if token.dep_ == "appos" and token.head.ent_type_ == "PERSON":
         # "William Patey, its ambassador to Baghdad, who predicted …": the person the title is given to.
-        entity = next((e for e in token.doc.ents if e.start <= token.head.i < e.end), None)
+        entity = entity_at(token.head)
         return _person(entity, registry) if entity is not None else None
     if owner is None:
         if lower in FORECAST_NOUNS | {"revision", "update"}:
             of = next((c for c in token.children if c.dep_ == "prep" and c.text.lower() == "of"), None)
             named = of is not None and next((t for t in of.subtree if t.ent_type_ == "ORG"), None)
             if named:
-                entity = next(e for e in token.doc.ents if e.start <= named.i < e.end)
+                entity = entity_at(named)
                 return Speaker(registry.expand(strip_the(entity.text)), kind="body")
         return None
     whose = owner.text.lower()
@@ -746,7 +770,7 @@ def _body_before(pronoun, *, plural: bool, registry: Registry) -> Speaker | None
         for noun in (token, token.head) if token.dep_ == "appos" else (token,):
             for inner in noun.subtree:
                 if inner.ent_type_ in ("ORG", "GPE") and inner.dep_ != "pobj" or inner.i == noun.i and inner.ent_type_ == "ORG":
-                    entity = next((e for e in doc.ents if e.start <= inner.i < e.end), None)
+                    entity = entity_at(inner)
                     if entity is not None:
                         return Speaker(registry.expand(strip_the(entity.text)), kind="body")
         return None

@@ -58,3 +58,27 @@ def lemma(token) -> str:
     """A word's base form ("fell" → "fall", "is" → "be"), by the model's own rules."""
     lemmas = pipeline().get_pipe("lemmatizer").lemmatize(token)
     return lemmas[0] if lemmas else token.text.lower()
+
+
+def entity_at(token):
+    """The named entity a token is part of (a Span with its label), or None: found from the token's own tags, by
+    walking to the entity's edges, not by building every entity of the paragraph (doc.ents) on each look-up."""
+    from spacy.tokens import Span  # spaCy is loaded by then: entities come from its parse
+
+    if not token.ent_type_:
+        return None
+    doc, start, end = token.doc, token.i, token.i + 1
+    while start > 0 and doc[start].ent_iob_ == "I":
+        start -= 1
+    while end < len(doc) and doc[end].ent_iob_ == "I":
+        end += 1
+    return Span(doc, start, end, label=token.ent_type_)
+
+
+def sentence_of(doc) -> list:
+    """For each token of a paragraph, its sentence (a Span): one pass. Token.sent walks its sentence on every call,
+    which a pathological paragraph of one endless sentence would make quadratic."""
+    spans = [None] * len(doc)
+    for sentence in doc.sents:
+        spans[sentence.start : sentence.end] = [sentence] * len(sentence)
+    return spans

@@ -18,7 +18,7 @@ from wordfreq import zipf_frequency
 from forecasts.reading import attribution, questions, signals
 from forecasts.reading.attribution import Registry, Speaker
 from forecasts.reading.deadlines import deadline_for
-from forecasts.reading.nlp import pipeline
+from forecasts.reading.nlp import pipeline, sentence_of
 
 MIN_CLAIM_WORDS = 4
 # A "sentence" longer than this is no sentence a person says (news sentences run to 60 words or so): it is not read,
@@ -112,18 +112,22 @@ class _Reader:
         self.text, self.registry, self.publisher, self.published = text, registry, publisher, published
         self.found: list[Candidate] = []
         self.quote_speaker: Speaker | None = None  # who the last quotation belonged to
+        self.sentences: list = []  # the paragraph's sentence of each token (attribution.sentence_of)
 
     # --- one paragraph --------------------------------------------------------------------------------------
     def paragraph(self, doc, p_start: int, *, headline: bool) -> None:
         self.registry.offset = p_start
-        pieces = _quoted_pieces(doc.text)
+        text = doc.text
+        pieces = _quoted_pieces(text)
         inside = _inside_mask(doc, pieces)
+        signed, sentences = attribution.signed_on(doc), sentence_of(doc)
+        self.sentences = sentences
         for ent in doc.ents:
             if ent.label_ == "PERSON" and ent.root.tag_ != "NNPS":  # "Africans" is nobody's name
                 name = self.registry.find_person(ent.text) or ent.text
-                self.registry.mention(p_start + ent.start_char, name, sentence=p_start + ent.sent.start_char,
+                self.registry.mention(p_start + ent.start_char, name, sentence=p_start + sentences[ent.start].start_char,
                                       subject=_is_subject(ent.root), quoted=inside[ent.start])
-            elif ent.label_ == "ORG" and not attribution.sign_on(ent.sent):
+            elif ent.label_ == "ORG" and not signed[ent.start]:
                 self.registry.bodies_named.append((p_start + ent.start_char, attribution.strip_the(ent.text)))
         for token in doc:
             if token.text.lower() in attribution.REPORT_NOUNS and token.pos_ == "NOUN" and not inside[token.i]:
@@ -134,14 +138,14 @@ class _Reader:
             if token.tag_ == "NNP" and token.ent_type_ != "PERSON" and token.dep_ != "compound":
                 person = self.registry.by_surname.get(token.text.lower())
                 if person:
-                    self.registry.mention(p_start + token.idx, person, sentence=p_start + token.sent.start_char,
+                    self.registry.mention(p_start + token.idx, person, sentence=p_start + sentences[token.i].start_char,
                                           subject=_is_subject(token), quoted=inside[token.i])
-        starts_quoted = doc.text.lstrip().startswith('"')
+        starts_quoted = text.lstrip().startswith('"')
         # A paragraph that opens with a quotation carries the last speaker on, whether or not the one before closed
         # its quote (outlets that print multi-paragraph quotations leave it open; others close and reopen it).
         carried = self.quote_speaker if starts_quoted else None
         attributions = self._attributions(doc, inside)
-        piece_speakers = self._piece_speakers(doc, pieces, attributions, carried)
+        piece_speakers = self._piece_speakers(doc, text, pieces, attributions, carried)
         previous: Speaker | None = None
         for sentence in doc.sents:
             if len(sentence) > MAX_SENTENCE_TOKENS or attribution.sign_on(sentence):
@@ -283,7 +287,7 @@ class _Reader:
         else:
             self.registry.last_body = speaker
 
-    def _piece_speakers(self, doc, pieces, attributions, carried):
+    def _piece_speakers(self, doc, text, pieces, attributions, carried):
         """The speaker of each quoted piece: the attribution next to it in its sentences; else the last named
         speaker of the paragraph; a paragraph that opens with a quotation and names nobody carries one on."""
         result = []
@@ -298,7 +302,7 @@ class _Reader:
                     near.append((distance, item))
             # An attribution in the quotation's own sentences comes first ('Yellen told Time: "…" She said …').
             own = [(d, item) for d, item in near if item.verb.sent.start_char <= b and item.verb.sent.end_char >= a]
-            introducer = None if near else self._introducer(doc, a)
+            introducer = None if near else self._introducer(doc, text, a)
             if near:
                 nearest = min(own or near, key=lambda pair: pair[0])[1]
                 speaker = nearest.speaker
@@ -315,24 +319,27 @@ class _Reader:
                 result.append((None, "no speaker found for this quotation"))
         return result
 
-    def _introducer(self, doc, start: int) -> Speaker | None:
+    def _introducer(self, doc, text: str, start: int) -> Speaker | None:
         """Who a quotation is introduced with, when no speech verb names them: "JOSE GRAZIANO DA SILVA: "…"" (a
         transcript's tag), "Martin McGuinness, the Deputy First Minister, gave his reaction, "…"" (the subject of
-        the clause the quotation follows)."""
-        lead = doc.text[: max(0, start - 1)].rstrip()
-        tag = _SPEAKER_TAG.match(lead + ":") if lead.endswith(":") else None
-        if tag and lead[:-1].strip() == tag.group("who").strip():
-            name = " ".join(w.capitalize() if len(w) > 1 else w for w in tag.group("who").split())
-            return Speaker(self.registry.find_person(name) or self.registry.add_person(name))
-        if not lead.endswith((",", ":")):
+        the clause the quotation follows). `text` is the paragraph's (doc.text builds it anew on every call)."""
+        at = start - 2  # the character before the opening mark
+        while at >= 0 and text[at].isspace():
+            at -= 1
+        if at < 0 or text[at] not in ",:":
             return None
-        sentence = doc.char_span(len(lead) - 1, len(lead), alignment_mode="expand")
-        if sentence is None:
+        if text[at] == ":" and at < 80:
+            tag = _SPEAKER_TAG.match(text[: at + 1])
+            if tag and text[:at].strip() == tag.group("who").strip():
+                name = " ".join(w.capitalize() if len(w) > 1 else w for w in tag.group("who").split())
+                return Speaker(self.registry.find_person(name) or self.registry.add_person(name))
+        span = doc.char_span(at, at + 1, alignment_mode="expand")
+        if span is None or len(self.sentences[span[0].i]) > MAX_SENTENCE_TOKENS:
             return None
-        before = [t for t in sentence.sent if t.idx < len(lead)]
+        before = [t for t in self.sentences[span[0].i] if t.idx <= at]
         # The clause the quotation follows, in its own sentence: its verb and that verb's subject.
         verbs = [t for t in before if t.pos_ in ("VERB", "AUX") and any(
-            c.dep_ in ("nsubj", "nsubjpass") and c.idx < len(lead) for c in t.children)]
+            c.dep_ in ("nsubj", "nsubjpass") and c.idx <= at for c in t.children)]
         if not verbs:
             return None
         subject = next(c for c in verbs[-1].children if c.dep_ in ("nsubj", "nsubjpass"))
@@ -429,7 +436,8 @@ class _Reader:
         start = tokens[0].idx
         end = tokens[-1].idx + len(tokens[-1].text)
         # The article's own characters (a headline is parsed in sentence case, of the same length).
-        paragraph = self.text[p_start : p_start + len(tokens[0].doc.text)]
+        doc = tokens[0].doc
+        paragraph = self.text[p_start : p_start + doc[-1].idx + len(doc[-1].text_with_ws)]
         while start < end and paragraph[start] in _TRIM:
             start += 1
         while end > start and paragraph[end - 1] in _TRIM:

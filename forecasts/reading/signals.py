@@ -10,6 +10,8 @@ probability, never as the opposite question.
 import re
 from dataclasses import dataclass, field
 
+from forecasts.reading.nlp import entity_at
+
 WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "a": 1, "an": 1, "twenty": 20, "hundred": 100, "thousand": 1000,
@@ -269,7 +271,7 @@ def _stated_as_present(tokens, speech_verb) -> Signal | None:
                     c.dep_ == "prep" and c.text.lower() == "for" and c.i > verb.i for c in verb.children):
                 return Signal(token.text, "will", negated=_negated(verb), token=verb)
         if token.tag_ == "VBG" and any(c.dep_ == "aux" and c.text.lower() in ("is", "are", "'s", "'re") for c in token.children):
-            dated = [e for e in token.doc.ents if e.label_ == "DATE" and e.start >= tokens[0].i and e.end <= tokens[-1].i + 1]
+            dated = _dates(tokens)
             if any(_FUTURE_DATE.search(e.text) for e in dated):
                 return Signal("is going to" if token.text.lower() == "going" else token.text, "will",
                               negated=_negated(token), token=token)
@@ -296,8 +298,19 @@ def _up(token, tokens, limit: int = 50):
 
 def _has_date(tokens) -> bool:
     """A DATE entity within the claim."""
+    return bool(_dates(tokens))
+
+
+def _dates(tokens) -> list:
+    """The DATE entities wholly within the claim (found from its own tokens, not from every entity of the doc)."""
     first, last = tokens[0].i, tokens[-1].i
-    return any(e.label_ == "DATE" and e.start >= first and e.end <= last + 1 for e in tokens[0].doc.ents)
+    found = []
+    for token in tokens:
+        if token.ent_type_ == "DATE" and token.ent_iob_ == "B":
+            entity = entity_at(token)
+            if entity.start >= first and entity.end <= last + 1:
+                found.append(entity)
+    return found
 
 
 def _denied(token, tokens) -> bool:

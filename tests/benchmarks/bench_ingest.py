@@ -32,6 +32,9 @@ CASES = {
     "relative clauses": "who will ",
     "names with speech verbs": "John Smith said ",
     "according to, again and again": "According to Aaa Bbb, ",
+    "pronouns after many names": "Luis Ortiz met Ana Ruiz. He said prices will rise. ",
+    "descriptions named next": "A leading analyst said rates will rise. Dan Hale, an economist, said it too. ",
+    "reports and surveys": "The Fund released a report. The report says growth will slow. ",
 }
 
 NORMALIZE_SIZES = (25_000, 100_000, 1_000_000)
