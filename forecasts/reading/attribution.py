@@ -1,4 +1,4 @@
-"""Who said it: speakers on a dependency parse, and the people and bodies an article names.
+"""Who said it: speakers on a dependency parse, linked to the people and bodies the article names (registry.py).
 
 Speaker = the subject of a speech or belief verb (say, tell, add, warn, predict, expect, forecast, argue, believe,
 doubt, estimate, "according to" …), appositions and titles stripped, coordination ("A and B said") kept, names
@@ -6,376 +6,15 @@ linked within the article ("Mr Ortiz" → Luis Ortiz, "the Prime Minister" → K
 Organization, "he" → the last person, "it" → the last body).
 """
 
-import bisect
 import re
-from dataclasses import dataclass, field
 
-from forecasts.reading.nlp import entity_at, sentence_of
+from forecasts.reading.nlp import entity_at
+from forecasts.reading.registry import Registry, Speaker, affiliation_of, clean_name, proper_run, strip_the, words_of
 from forecasts.reading.signals import names_nobody
-
-_STEMS = {
-    "say": "says said saying", "tell": "tells told telling", "add": "adds added adding",
-    "warn": "warns warned warning", "predict": "predicts predicted predicting", "expect": "expects expected expecting",
-    "forecast": "forecasts forecasted forecasting", "argue": "argues argued arguing", "believe": "believes believed",
-    "doubt": "doubts doubted", "estimate": "estimates estimated estimating", "note": "notes noted noting",
-    "think": "thinks thought", "suggest": "suggests suggested", "insist": "insists insisted",
-    "claim": "claims claimed", "foresee": "foresees foresaw foreseen foreseeing", "anticipate": "anticipates anticipated",
-    "project": "projects projected projecting", "caution": "cautions cautioned", "concede": "concedes conceded",
-    "acknowledge": "acknowledges acknowledged", "assert": "asserts asserted", "declare": "declares declared",
-    "state": "states stated", "announce": "announces announced", "report": "reports reported",
-    "indicate": "indicates indicated", "explain": "explains explained", "stress": "stresses stressed",
-    "write": "writes wrote written", "reckon": "reckons reckoned", "suspect": "suspects suspected",
-    "fear": "fears feared", "comment": "comments commented", "admit": "admits admitted",
-    "maintain": "maintains maintained", "contend": "contends contended", "observe": "observes observed",
-    "remark": "remarks remarked", "reply": "replies replied", "respond": "responds responded",
-    "conclude": "concludes concluded", "calculate": "calculates calculated", "see": "sees", "find": "finds found",
-    "show": "shows showed", "call": "calls", "promise": "promises promised", "vow": "vows vowed",
-    "hint": "hints hinted", "signal": "signals signaled signalled", "confirm": "confirms confirmed",
-    "emphasize": "emphasizes emphasized emphasises emphasised", "point": "points pointed", "hope": "hopes",
-    "worry": "worries worried", "feel": "feels felt", "agree": "agrees agreed", "envisage": "envisages envisaged", "envision": "envisions envisioned",
-    "guess": "guesses guessed", "bet": "bets", "wager": "wagers", "reiterate": "reiterates reiterated",
-    "disagree": "disagrees disagreed", "counter": "counters countered",
-}
-SPEECH_VERBS = frozenset(w for stem, forms in _STEMS.items() for w in (stem, *forms.split()))
-# Verbs whose object alone is a forecast ("predicts growth of 0.1 percent", "foresees a one in three chance").
-PREDICTIVE = frozenset(w for stem in ("predict", "forecast", "foresee", "expect", "anticipate", "project", "estimate",
-                                      "see", "envisage", "envision") for w in (stem, *_STEMS[stem].split()))
-# Said of a subject, not a speaker: "sees" and "shows" need a report or a person, "call" needs "for".
-WEAK = frozenset({"see", "sees", "find", "finds", "found", "show", "shows", "showed", "call", "calls", "point",
-                  "points", "pointed", "hope", "hopes", "worry", "worries", "worried", "report", "reports",
-                  "reported", "state", "states", "stated", "signal", "signals", "feel", "feels", "felt", "agree", "agrees",
-                  "agreed"})
-
-TITLES = frozenset("""mr mrs ms miss mister dr prof professor sir dame lord lady gen general col colonel lt maj major adm admiral
-president vice minister prime premier secretary senator sen rep representative governor gov chairman chairwoman chair
-chief executive director spokesman spokeswoman spokesperson ambassador king queen prince princess pope rev reverend
-judge justice mayor chancellor commissioner deputy former then head leader ceo cfo economist analyst strategist
-professor""".split())
-# "X raised / lowered / cut its forecast for …": the forecast is X's.
-REVISING = frozenset("""raise raises raised lower lowers lowered cut cuts revise revises revised lift lifts lifted trim
-trims trimmed boost boosts boosted reduce reduces reduced upgrade upgrades upgraded downgrade downgrades downgraded
-issue issues issued release releases released publish publishes published maintain maintains maintained keep keeps
-kept reaffirm reaffirms reaffirmed increase increases increased repeat repeats repeated reiterate reiterates reiterated
-dampen dampens dampened temper tempers tempered""".split())
-FORECAST_NOUNS = frozenset("""forecast forecasts outlook outlooks projection projections estimate estimates prediction
-predictions expectations guidance""".split())
-PERSON_NOUNS = frozenset("""official spokesman spokeswoman spokesperson expert analyst economist strategist director
-chairman chairwoman chair president minister secretary governor ambassador adviser advisor professor scientist
-researcher pollster forecaster chief executive head leader officer diplomat commander general lawyer author
-candidate senator representative deputy negotiator envoy aide commissioner prosecutor lawmaker legislator politician
-activist campaigner scholar academic historian lecturer physician doctor""".split())
-BELIEF_ADJECTIVES = frozenset({"confident", "convinced", "certain", "sure", "optimistic", "pessimistic", "adamant"})
-GENERIC = frozenset("""analysts analyst experts expert observers observer economists economist diplomats diplomat
-sources source researchers researcher scientists scientist forecasters forecaster officials official people critics
-commentators investors traders strategists insiders some many others most few""".split())
-BODY_HEADS = frozenset("""report study survey poll outlook forecast panel commission committee company firm group
-agency organization organisation bank fund government ministry department administration office council union
-institute association authority board service party team center centre programme program index figures data
-model lender institution body bureau watchdog regulator agency organisation research findings""".split())
-# Documents a body issues: "the report says" means whoever issued the last one the article introduced.
-REPORT_NOUNS = frozenset("""report reports study survey research findings outlook analysis assessment review paper
-projections estimates update predictions forecasts""".split())
-_QUANTIFIERS = frozenset("most many some half all several majority both each".split())
-# Who answered a survey: "the 45 business economists questioned", "economists surveyed by …".
-_SURVEYED = frozenset("questioned surveyed polled interviewed asked".split())
-_ISSUING = frozenset("""release releases released issue issues issued publish publishes published present presents
-presented unveil unveils unveiled produce produces produced launch launches launched prepare prepared compile compiled
-commission commissioned""".split())
-# Bodies news quotes most, by acronym: a label or an analyst may use either form.
-KNOWN_BODIES = {
-    "IMF": "International Monetary Fund", "WHO": "World Health Organization", "UN": "United Nations",
-    "EU": "European Union", "NATO": "North Atlantic Treaty Organization", "OPEC": "Organization of the Petroleum "
-    "Exporting Countries", "OECD": "Organisation for Economic Co-operation and Development",
-    "ILO": "International Labour Organization", "IAEA": "International Atomic Energy Agency",
-    "IEA": "International Energy Agency", "FAO": "Food and Agriculture Organization", "WTO": "World Trade Organization",
-    "UNICEF": "United Nations Children's Fund", "UNHCR": "United Nations High Commissioner for Refugees",
-    "IPCC": "Intergovernmental Panel on Climate Change", "WMO": "World Meteorological Organization",
-    "ITU": "International Telecommunication Union", "ECB": "European Central Bank", "CBO": "Congressional Budget Office",
-    "OMB": "Office of Management and Budget", "EIA": "Energy Information Administration",
-    "NOAA": "National Oceanic and Atmospheric Administration", "NASA": "National Aeronautics and Space Administration",
-    "CDC": "Centers for Disease Control and Prevention", "FDA": "Food and Drug Administration",
-    "RBA": "Reserve Bank of Australia", "BOJ": "Bank of Japan", "BOE": "Bank of England",
-    "ADB": "Asian Development Bank", "UNEP": "United Nations Environment Programme", "UNAIDS": "Joint United Nations "
-    "Programme on HIV/AIDS", "NIS": "National Intelligence Service",
-}
-MAX_BODIES = 500  # an article names a few dozen; past this (a pathological text) no more are learnt
-PRONOUNS_PERSON = {"he", "she", "him", "her"}
-PRONOUNS_BODY = {"it"}
-PRONOUNS_PLURAL = {"they", "them"}
-ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
-_ACRONYM_FILLERS = {"of", "on", "for", "and", "the", "de", "in"}
-
-
-@dataclass(frozen=True)
-class Mention:
-    offset: int
-    name: str
-    sentence: int  # where its sentence starts
-    subject: bool  # the subject of its clause (or in apposition to it)
-    quoted: bool = False  # named inside a quotation: somebody the speaker talks about, not who "he said" means
-
-
-def _offset(mention: Mention) -> int:
-    return mention.offset
-
-
-@dataclass
-class Speaker:
-    name: str
-    kind: str = "person"  # person, body or group
-    affiliation: str = ""
-    generic: bool = False
-    members: tuple = ()  # "Kerry and Zarif": each their own speaker, each a forecast of their own
-
-
-@dataclass
-class Registry:
-    """The people and bodies an article names, in the order it names them."""
-
-    by_surname: dict[str, str] = field(default_factory=dict)
-    titles: dict[str, str] = field(default_factory=dict)
-    bodies: dict[str, None] = field(default_factory=dict)  # the bodies named, in order (a dict: each once)
-    affiliation: dict[str, str] = field(default_factory=dict)
-    acronyms: dict[str, str] = field(default_factory=dict)
-    people: list[Mention] = field(default_factory=list)  # every time a person is named or speaks, by offset
-    bodies_named: list[tuple[int, str]] = field(default_factory=list)  # (offset in the text, body), in order
-    offset: int = 0  # where the paragraph being read starts in the text
-    last_person: Speaker | None = None
-    last_body: Speaker | None = None
-    last_plural: Speaker | None = None
-    reports: list[tuple[int, Speaker]] = field(default_factory=list)  # (offset, who issued it), in order
-    groups: dict[str, Speaker] = field(default_factory=dict)  # "officials" → "American officials", the last named
-    speakers_ahead: list[tuple[int, str, int]] = field(default_factory=list)  # (offset, person, sentence start)
-    _mixed: list[bool] = field(default_factory=list)  # whether speakers_ahead up to here holds two people or more
-
-    def learn(self, doc, offset: int = 0) -> None:
-        """Names, titles ("Prime Minister Kevin Rudd") and acronyms in one parsed paragraph (which starts at
-        `offset` in the text), and the people it names as speakers."""
-        signed, sentences = signed_on(doc), sentence_of(doc)
-        for ent in doc.ents:
-            if signed[ent.start]:
-                continue
-            if ent.label_ == "PERSON" and len(ent) >= 2:
-                name = _clean_name(ent)
-                if name and len(name.split()) >= 2:
-                    self.add_person(name)
-                    self._learn_title(ent)
-            elif ent.label_ == "ORG" and len(self.bodies) < MAX_BODIES:
-                self.bodies.setdefault(strip_the(ent.text))
-        for token in doc:
-            # "Ana Ruiz, an economist at Banco Norte": a person, whatever the entity tagger thought.
-            if token.dep_ == "appos" and token.text.lower() in PERSON_NOUNS | TITLES and token.head.tag_ == "NNP":
-                run = [t for t in _proper_run(token.head) if t.text.lower().strip(".") not in TITLES]
-                if len(run) >= 2:
-                    self.add_person(words_of(run), _affiliation_of(token.head))
-        for token in doc:
-            revising = token.text.lower() in REVISING and any(
-                c.dep_ == "dobj" and c.text.lower() in FORECAST_NOUNS for c in token.children)
-            if (token.text.lower() in SPEECH_VERBS or revising) and token.tag_.startswith("VB") and (
-                    token.text.lower() not in WEAK or any(c.dep_ in ("ccomp", "xcomp") for c in token.children)):
-                subject = next((c for c in token.children if c.dep_ == "nsubj" and c.ent_type_ == "PERSON"), None)
-                entity = subject is not None and entity_at(subject)
-                if entity:
-                    name = self.find_person(_clean_name(entity)) or _clean_name(entity)
-                    if len(name.split()) >= 2:
-                        self.speaks(offset + subject.idx, name, offset + sentences[subject.i].start_char)
-        text = doc.text
-        for match in re.finditer(r"\b((?:[A-Z]\.)*[A-Z](?:[\w-]+|\.)(?:\s+(?:[A-Z][\w-]+|of|on|for|and|the|de|in)){1,7})\s+\((?P<acr>[A-Z][A-Z.]{1,8})\)", text):
-            self.acronyms.setdefault(match.group("acr").replace(".", ""), match.group(1))
-
-    def mentioned_before(self, offset: int, *, besides: str = "") -> str:
-        """The last person the text names before `offset`, other than `besides` (for "he" in a quotation)."""
-        return next((m.name for m in self._before(offset) if m.name != besides), "")
-
-    def _before(self, offset: int, *, limit: int = 200):
-        """The mentions before `offset`, nearest first, at most `limit` of them: every look-up stays short, however
-        many names a (pathological) text holds."""
-        end = bisect.bisect_left(self.people, offset, key=_offset)
-        for index in range(end - 1, max(-1, end - 1 - limit), -1):
-            yield self.people[index]
-
-    def mention(self, offset: int, name: str, *, sentence: int, subject: bool, quoted: bool = False) -> None:
-        """A person named (or speaking) at `offset`, in the sentence that starts at `sentence`."""
-        if name:
-            bisect.insort(self.people, Mention(offset, name, sentence, subject, quoted), key=_offset)
-
-    def person_for(self, offset: int, *, sentence: int) -> Speaker | None:
-        """Who "he" or "she" at `offset` means: a person who is the subject earlier in the same sentence ("Ortiz
-        said he …"); else, in the last sentence before it that names anybody, its subject, or failing one the last
-        person it names ("… others, including James Glassman, the chief economist. He told VOA …"). A simple rule
-        (no coreference model is on the package index); the draft says it was found through a pronoun."""
-        before = [m for m in self._before(offset, limit=60) if not m.quoted]  # nearest first
-        here = [m for m in before if m.sentence == sentence and m.subject]
-        if here:
-            return self._person(here[0].name)
-        earlier = [m for m in before if m.sentence < sentence]
-        if earlier:
-            last = [m for m in earlier if m.sentence == earlier[0].sentence]
-            subjects = [m for m in last if m.subject]
-            return self._person((subjects or last)[0].name)
-        return self.last_person
-
-    def speaks(self, offset: int, name: str, sentence: int) -> None:
-        """A named person who is the subject of a speech verb, in text order (learn() reads paragraphs in order)."""
-        mixed = bool(self.speakers_ahead) and (self._mixed[-1] or self.speakers_ahead[0][1] != name)
-        self.speakers_ahead.append((offset, name, sentence))
-        self._mixed.append(mixed)
-
-    def introduced_after(self, offset: int, *, next_sentence: int | None, within: int = 1_500) -> str:
-        """The person a description stands for, named as the next speaker: the one who speaks in the very next
-        sentence ("An eminent expert on elections agreed it will be difficult … Dr. Reginald Matchaba-Hove, a
-        physician …, said …"), or, when nobody named has spoken before it, the first who speaks after it ("A leading
-        pollster tells VOA he expects a close race. … Andrew Kohut, president of the Pew Research Center, said …":
-        the lead's described speaker, named in the paragraphs that follow)."""
-        ahead = self.speakers_ahead
-        if next_sentence is not None:
-            at = bisect.bisect_left(ahead, next_sentence, key=lambda entry: entry[0])
-            if at < len(ahead) and ahead[at][2] == next_sentence:
-                return ahead[at][1]
-        at = bisect.bisect_right(ahead, offset, key=lambda entry: entry[0])
-        first = ahead[at][1] if at < len(ahead) and ahead[at][0] <= offset + within else ""
-        spoke_before = at > 0 and (self._mixed[at - 1] or ahead[0][1] != first)
-        if spoke_before or any(m.subject and m.name != first for m in self._before(offset)):
-            return ""  # somebody else spoke before: the description may be anybody's
-        return first
-
-    def report_owner(self, offset: int) -> Speaker | None:
-        """Who issued the last report, study or outlook the article introduced before `offset`."""
-        at = bisect.bisect_left(self.reports, offset, key=lambda entry: entry[0])
-        return self.reports[at - 1][1] if at else None
-
-    def _person(self, name: str) -> Speaker:
-        return Speaker(name, affiliation=self.affiliation.get(name, ""))
-
-    def add_person(self, name: str, affiliation: str = "") -> str:
-        if not name.split():
-            return ""  # "Lady", "Sir Gen": titles only, nobody named
-        known = self.find_person(name)
-        if known:
-            return known
-        surname = name.split()[-1].lower()
-        self.by_surname.setdefault(surname, name)
-        if "-" in surname:  # "Nouri al-Maliki" is "Maliki" too; the tokenizer cuts "Strauss-Kahn" at the hyphen
-            self.by_surname.setdefault(surname.rsplit("-", 1)[-1], name)
-        if affiliation:
-            self.affiliation.setdefault(name, affiliation)
-        return name
-
-    def find_person(self, name: str) -> str:
-        words = [w for w in name.split() if w.lower().strip(".") not in TITLES]
-        if not words:
-            return ""
-        surname = words[-1].lower()
-        known = self.by_surname.get(surname)
-        if known and (len(words) == 1 or known.lower().endswith(" " + " ".join(words).lower())
-                      or known.lower() == " ".join(words).lower()):
-            return known  # "Ortiz", "Luis Ortiz", "Da Silva" for "Jose Graziano da Silva"
-        # One letter apart is the same person: "Bennett" for the "Bruce Bennet" the article introduced.
-        for other, person in list(self.by_surname.items())[:200]:
-            if len(surname) > 4 and _one_edit(other, surname) and (len(words) == 1 or _one_edit(
-                    person.lower(), " ".join(words).lower())):
-                return person
-        return ""
-
-    def _learn_title(self, ent) -> None:
-        """ "White House spokesman Tony Snow", "Prime Minister Kevin Rudd": the title words lead to the person."""
-        words = []
-        for token in reversed(list(ent.doc[max(0, ent.start - 5) : ent.start])):
-            if token.dep_ == "compound" or token.tag_ in ("NNP", "NN", "JJ") and token.head.i >= ent.start:
-                words.insert(0, token.text.lower())
-            else:
-                break
-        name = self.find_person(_clean_name(ent)) or _clean_name(ent)
-        words = [w for w in words if w not in ("former", "the", "a", "an")]
-        for size in (1, 2, 3):
-            if len(words) >= size:
-                self.titles[" ".join(words[-size:])] = name
-        # Appositions: "Joe Biden, the vice president of …" and "the vice president of …, Joe Biden".
-        head = ent.root
-        for other in [*head.children, head.head]:
-            if (other.dep_ == "appos" or head.dep_ == "appos" and other.i == head.head.i) and (
-                    other.pos_ == "NOUN" or other.text.lower() in TITLES | PERSON_NOUNS):
-                title = [t.text.lower() for t in other.lefts if t.dep_ in ("compound", "amod")] + [other.text.lower()]
-                self.titles.setdefault(" ".join(title[-2:]), name)
-                self.titles.setdefault(other.text.lower(), name)
-
-    def expand(self, name: str) -> str:
-        """A body's name with its acronym, "International Monetary Fund (IMF)", whichever the article used: the
-        article's own "(IMF)", the initials of a body it names, or a short list of bodies news quotes most."""
-        bare = name.replace(".", "")
-        known = KNOWN_BODIES.get(bare) or next((acr for acr, full in KNOWN_BODIES.items()
-                                                if full.lower() == strip_the(name).lower()), None)
-        if known and bare in KNOWN_BODIES:
-            return f"{KNOWN_BODIES[bare]} ({bare})"
-        if known:
-            return f"{strip_the(name)} ({known})"
-        if not re.fullmatch(r"[A-Z]{2,8}", bare):
-            return name
-        if bare in self.acronyms:
-            return f"{self.acronyms[bare]} ({bare})"
-        for body in self.bodies:
-            initials = "".join(w[0] for w in body.split() if w.lower() not in _ACRONYM_FILLERS)
-            if initials.upper() == bare and len(body.split()) > 1:
-                return f"{body} ({bare})"
-        return name
-
-
-_SIGN_ON = re.compile(r"^(?:This is|I'm|I am) (?:[A-Z][\w.'-]*\s+){1,4}(?:with|for|from|of|in|at) ")
-
-
-def sign_on(sentence) -> bool:
-    """A broadcaster's sign-on ("This is Bill White with the VOA Special English Environment Report."): the
-    programme it names is nobody who forecasts anything. Read off its first words only."""
-    return bool(_SIGN_ON.match(sentence[:10].text))
-
-
-def signed_on(doc) -> list[bool]:
-    """For each token of a paragraph, whether its sentence is a sign-on: one pass, not one per entity."""
-    mask = [False] * len(doc)
-    for sentence in doc.sents:
-        if sign_on(sentence):
-            mask[sentence.start : sentence.end] = [True] * len(sentence)
-    return mask
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if a == b or abs(len(a) - len(b)) > 1:
-        return a == b
-    if len(a) > len(b):
-        a, b = b, a
-    for i in range(len(a)):
-        if a[i] != b[i]:
-            return a[i + 1 :] == b[i + 1 :] or a[i:] == b[i + 1 :]
-    return True
-
-
-def strip_the(text: str) -> str:
-    return re.sub(r"^(?:the|The)\s+", "", text).removesuffix("'s").removesuffix("'").strip()
-
-
-def _clean_name(span) -> str:
-    words = [t for t in span if t.tag_ != "POS" and t.text not in ("'s", "'")]
-    while words and (words[0].text.lower().strip(".") in TITLES or words[0].text.lower() == "the"):
-        words = words[1:]
-    # "Deputy Foreign Minister Chun Young-woo": the name after the title's last word.
-    last_title = max((n for n, t in enumerate(words) if t.text.lower().strip(".") in TITLES), default=-1)
-    if 0 <= last_title and len([t for t in words[last_title + 1 :] if t.text != "-"]) >= 2:
-        words = words[last_title + 1 :]
-    # "Ambassador to Zimbabwe Christopher Dell" tagged as one name: the place is where, not who.
-    if len(words) >= 3 and words[0].i > 0 and words[0].doc[words[0].i - 1].text.lower() in ("to", "of", "in", "for"):
-        words = words[1:]
-    return words_of(words).strip(" ,.")
-
-
-def words_of(tokens) -> str:
-    """Tokens as the article wrote them, hyphens and all ("Jo Stewart-Rattray", not "Jo Stewart - Rattray"); a gap
-    between tokens that are not neighbours is one space."""
-    tokens = list(tokens)
-    parts = []
-    for token, following in zip(tokens, [*tokens[1:], None]):
-        joint = token.whitespace_ if following is not None and following.i == token.i + 1 else " "
-        parts.append(token.text + joint)
-    return "".join(parts).strip()
+from forecasts.reading.words import (
+    BODY_HEADS, ENTITY_LABELS, FORECAST_NOUNS, GENERIC, ISSUING, PERSON_NOUNS, PRONOUNS_BODY, PRONOUNS_PERSON,
+    PRONOUNS_PLURAL, QUANTIFIERS, REPORT_NOUNS, SPEECH_VERBS, SURVEYED, TITLES,
+)
 
 
 def subject_of(verb):
@@ -420,7 +59,7 @@ def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker 
         if named is not None:
             return named
         return registry.last_body if lower in PRONOUNS_BODY else registry.last_plural or registry.last_body
-    if lower in _QUANTIFIERS or subject.tag_ == "CD":
+    if lower in QUANTIFIERS or subject.tag_ == "CD":
         # "Most of the 45 business economists questioned said …": the economists.
         of = next((c for c in subject.children if c.dep_ == "prep" and c.text.lower() == "of"), None)
         members = of is not None and next((c for c in of.children if c.dep_ == "pobj"), None)
@@ -481,18 +120,18 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
                 return _person(entity, registry)
             if entity is not None and entity.label_ in ("ORG", "GPE", "NORP"):
                 return Speaker(registry.expand(strip_the(entity.text)), kind="body")  # "the regulator Ofwat"
-            run = _proper_run(child)
+            run = proper_run(child)
             if len(run) >= 2 and token.text.lower() in PERSON_NOUNS | TITLES:
                 return Speaker(registry.add_person(run.text))
             if token.text.lower() not in PERSON_NOUNS | TITLES:
                 return Speaker(registry.expand(run.text), kind="body")
     if token.tag_ == "NNP" and any(c.dep_ == "appos" and c.text.lower() in PERSON_NOUNS | TITLES for c in token.children):
         # "Bruce Bennet, a senior defense analyst at RAND Corp.": a person, whatever the entity tagger thought.
-        run = [t for t in _proper_run(token) if t.text.lower().strip(".") not in TITLES]
+        run = [t for t in proper_run(token) if t.text.lower().strip(".") not in TITLES]
         if run:
             name = words_of(run)
-            person = registry.find_person(name) or registry.add_person(name, _affiliation_of(token))
-            return Speaker(person, affiliation=registry.affiliation.get(person, "") or _affiliation_of(token))
+            person = registry.find_person(name) or registry.add_person(name, affiliation_of(token))
+            return Speaker(person, affiliation=registry.affiliation.get(person, "") or affiliation_of(token))
     owner = next((c for c in token.children if c.dep_ == "poss" and c.ent_type_ in ("ORG", "GPE")), None)
     if owner is not None and token.tag_ in ("NNP", "NNPS", "NN"):
         # "NOAA's Winter Outlook", "South Korea's National Intelligence Service": the name as printed.
@@ -509,7 +148,7 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             name = registry.expand(strip_the(entity.text))
             return Speaker(name, kind="body", affiliation="")
     if token.tag_ in ("NNP", "NNPS"):
-        span = _proper_run(token)
+        span = proper_run(token)
         words = [t for t in span if t.text.lower().strip(".") not in TITLES]
         if span[-1].text.lower() in TITLES | PERSON_NOUNS and all(t.ent_type_ in ("GPE", "NORP", "ORG") for t in words):
             # "UK Prime Minister", "the Commissioner of Sports": the person the article gave that title.
@@ -536,7 +175,7 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             if title_key in registry.titles:
                 return Speaker(registry.titles[title_key])
             name = words_of(words)
-            return Speaker(registry.find_person(name) or registry.add_person(name), affiliation=_affiliation_of(token))
+            return Speaker(registry.find_person(name) or registry.add_person(name), affiliation=affiliation_of(token))
         name = words_of(span)
         if name.lower() in registry.titles:
             return Speaker(registry.titles[name.lower()])
@@ -557,7 +196,7 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
         determiner = next((c.text.lower() for c in token.children if c.dep_ == "det"), "")
         # "economists questioned", also hung on the quantifier: "Most of the 45 business economists questioned".
         holders = [token, token.head.head] if token.dep_ == "pobj" and token.head.text.lower() == "of" else [token]
-        surveyed = next((c for h in holders for c in h.children if c.dep_ == "acl" and c.text.lower() in _SURVEYED), None)
+        surveyed = next((c for h in holders for c in h.children if c.dep_ == "acl" and c.text.lower() in SURVEYED), None)
         if lower in GENERIC and surveyed is not None and not any(t.pos_ == "PROPN" for t in surveyed.subtree):
             owner = registry.report_owner(registry.offset + token.idx)
             if owner is not None:
@@ -712,7 +351,7 @@ def learn_report(noun, registry: Registry, *, publisher: str = "") -> None:
     Bureau", "the IMF's report"."""
     owner = None
     head = noun.head
-    if noun.dep_ in ("dobj", "nsubjpass") and head.text.lower() in _ISSUING:
+    if noun.dep_ in ("dobj", "nsubjpass") and head.text.lower() in ISSUING:
         subject = next((c for c in head.children if c.dep_ == "nsubj"), None) if noun.dep_ == "dobj" else next(
             (g for c in head.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"), None)
         owner = subject is not None and subject.pos_ != "PRON" and _one_speaker(subject, registry, publisher=publisher)
@@ -790,7 +429,7 @@ def reported(token) -> bool:
 
 
 def _person(entity, registry: Registry) -> Speaker | None:
-    name = _clean_name(entity)
+    name = clean_name(entity)
     if not name:
         return None  # "Lady said …": a title, no name
     known = registry.find_person(name)
@@ -798,36 +437,7 @@ def _person(entity, registry: Registry) -> Speaker | None:
         return Speaker(known, affiliation=registry.affiliation.get(known, ""))
     if len(name.split()) == 1:
         return Speaker(name)
-    return Speaker(registry.add_person(name, _affiliation_of(entity.root)),
+    return Speaker(registry.add_person(name, affiliation_of(entity.root)),
                    affiliation=registry.affiliation.get(name, ""))
 
 
-def _proper_run(token):
-    """The proper-noun words that make up a name ending at `token`: "Luis Ortiz", "Mr Ortiz", "Chun Young-woo"."""
-    doc = token.doc
-    start = token.i
-    while start > 0:
-        if doc[start - 1].tag_ in ("NNP", "NNPS") and doc[start - 1].head.i in range(start, token.i + 1):
-            start -= 1
-        elif start > 1 and doc[start - 1].text == "-" and not doc[start - 2].whitespace_ and not doc[start - 1].whitespace_ \
-                and doc[start - 2].tag_ in ("NNP", "NNPS"):
-            start -= 2  # "Young-woo", cut at its hyphen by the tokenizer
-        else:
-            break
-    return doc[start : token.i + 1]
-
-
-def _affiliation_of(token) -> str:
-    """ "Jim Smith of Parsec Financial", "Ana Ruiz, an economist at Banco Norte" → the body."""
-    for child in token.children:
-        if child.dep_ == "prep" and child.text in ("of", "at", "from"):
-            objects = [c for c in child.children if c.dep_ == "pobj"]
-            if objects and objects[0].tag_ in ("NNP", "NNPS"):
-                return words_of(t for t in objects[0].subtree if t.tag_ != "DT")
-        if child.dep_ == "appos":
-            for prep in child.children:
-                if prep.dep_ == "prep" and prep.text in ("at", "of", "with", "for"):
-                    objects = [c for c in prep.children if c.dep_ == "pobj"]
-                    if objects and objects[0].tag_ in ("NNP", "NNPS"):
-                        return words_of(t for t in objects[0].subtree if t.tag_ != "DT")
-    return ""

@@ -9,7 +9,6 @@ it and says so in a flag, for the reviewer to sharpen.
 import datetime as dt
 import re
 
-from forecasts.reading import signals
 from forecasts.reading.nlp import lemma
 
 BE = {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "am", "'m"}
@@ -132,7 +131,7 @@ def _clause_of(token, inside):
 
 
 def _build(claim, *, signal, context):
-    speaker, registry = context.speaker, context.registry
+    speaker = context.speaker
     if not claim:
         return None
     inside = {t.i for t in claim}

@@ -13,25 +13,19 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from wordfreq import zipf_frequency
-
-from forecasts.reading import attribution, questions, signals
-from forecasts.reading.attribution import Registry, Speaker
+from forecasts.reading import attribution, questions, signals, words
+from forecasts.reading.claims import MIN_CLAIM_WORDS, claim_of, dates_in, forecast, opens_with_pronoun_i
 from forecasts.reading.deadlines import deadline_for
 from forecasts.reading.nlp import pipeline, sentence_of
+from forecasts.reading.pieces import inside_mask, is_prose, is_teaser, paragraph_pieces, quoted_pieces, sentence_case
+from forecasts.reading.registry import Registry, Speaker, sign_on, signed_on, strip_the
 
-MIN_CLAIM_WORDS = 4
 # A "sentence" longer than this is no sentence a person says (news sentences run to 60 words or so): it is not read,
 # which keeps a pathological text (one clause nested in the next for pages) linear.
 MAX_SENTENCE_TOKENS = 150
 # More proposals than a reviewer can judge on one page are noise, or an attack (25 KB of "A will b c" quotations
 # gave 1,786): the reader stops there, and the drafts page stays readable.
 MAX_CANDIDATES = 300
-_RUN = re.compile(r"\S{200,}")
-# A paragraph longer than this is parsed in pieces cut at sentence ends (else at spaces): the parser's memory grows
-# with the length of one text (about 1 GB per 100,000 characters, spaCy says), and news paragraphs are far shorter.
-MAX_PARSE = 5_000
-_SENTENCE_END = re.compile(r'[.!?]["\')\]]?\s+(?=["\'(\[]?[A-Z0-9])')
 _TRIM = " \t\n,;:\"'-–—"
 # A transcript's speaker tag: "JOSE GRAZIANO DA SILVA:" (capitals, a name of one to five words).
 _SPEAKER_TAG = re.compile(r"^(?P<who>[A-Z][A-Z.'-]+(?:\s+[A-Z][A-Z.'-]*){0,4}):")
@@ -84,13 +78,13 @@ def read_article(text: str, *, publisher: str = "", published: dt.date | None = 
     for paragraph in text.split("\n\n"):
         start = text.index(paragraph, offset) if paragraph else offset
         offset = start + len(paragraph)
-        if paragraph.strip() and not _teaser(paragraph, text):
-            spans += [(at, piece) for at, piece in _pieces(start, paragraph) if _prose(piece)]
+        if paragraph.strip() and not is_teaser(paragraph, text):
+            spans += [(at, piece) for at, piece in paragraph_pieces(start, paragraph) if is_prose(piece)]
     registry = Registry()
     reader = _Reader(text, registry, publisher=publisher, published=published)
     texts = [paragraph for _, paragraph in spans]
     if texts:
-        texts[0] = _sentence_case(texts[0], text)
+        texts[0] = sentence_case(texts[0], text)
     docs = []
     for done, doc in enumerate(pipeline().pipe(texts, batch_size=32), start=1):
         docs.append(doc)
@@ -118,9 +112,9 @@ class _Reader:
     def paragraph(self, doc, p_start: int, *, headline: bool) -> None:
         self.registry.offset = p_start
         text = doc.text
-        pieces = _quoted_pieces(text)
-        inside = _inside_mask(doc, pieces)
-        signed, sentences = attribution.signed_on(doc), sentence_of(doc)
+        pieces = quoted_pieces(text)
+        inside = inside_mask(doc, pieces)
+        signed, sentences = signed_on(doc), sentence_of(doc)
         self.sentences = sentences
         for ent in doc.ents:
             if ent.label_ == "PERSON" and ent.root.tag_ != "NNPS":  # "Africans" is nobody's name
@@ -128,11 +122,11 @@ class _Reader:
                 self.registry.mention(p_start + ent.start_char, name, sentence=p_start + sentences[ent.start].start_char,
                                       subject=_is_subject(ent.root), quoted=inside[ent.start])
             elif ent.label_ == "ORG" and not signed[ent.start]:
-                self.registry.bodies_named.append((p_start + ent.start_char, attribution.strip_the(ent.text)))
+                self.registry.bodies_named.append((p_start + ent.start_char, strip_the(ent.text)))
         for token in doc:
-            if token.text.lower() in attribution.REPORT_NOUNS and token.pos_ == "NOUN" and not inside[token.i]:
+            if token.text.lower() in words.REPORT_NOUNS and token.pos_ == "NOUN" and not inside[token.i]:
                 attribution.learn_report(token, self.registry, publisher=self.publisher)
-            if token.text.lower() in attribution.GENERIC and not inside[token.i]:
+            if token.text.lower() in words.GENERIC and not inside[token.i]:
                 attribution.learn_group(token, self.registry)
             # A person the article names elsewhere, here missed by the entity tagger ("Ruiz spoke after the vote").
             if token.tag_ == "NNP" and token.ent_type_ != "PERSON" and token.dep_ != "compound":
@@ -148,7 +142,7 @@ class _Reader:
         piece_speakers = self._piece_speakers(doc, text, pieces, attributions, carried)
         previous: Speaker | None = None
         for sentence in doc.sents:
-            if len(sentence) > MAX_SENTENCE_TOKENS or attribution.sign_on(sentence):
+            if len(sentence) > MAX_SENTENCE_TOKENS or sign_on(sentence):
                 previous = None
                 continue
             previous = self._sentence(doc, sentence, p_start, inside, pieces, piece_speakers, attributions, previous,
@@ -191,7 +185,7 @@ class _Reader:
                         found.append(_Attribution(token, speaker, claim))
                         self._remember(speaker, token)
                 continue
-            if lower in attribution.BELIEF_ADJECTIVES and token.dep_ == "acomp":
+            if lower in words.BELIEF_ADJECTIVES and token.dep_ == "acomp":
                 # "The Obama administration … is confident China will …"
                 clause = [c for c in token.children if c.dep_ == "ccomp"]
                 subject = attribution.subject_of(token.head)
@@ -200,9 +194,9 @@ class _Reader:
                     found.append(_Attribution(token, speaker, sorted(clause[0].subtree, key=lambda t: t.i)))
                     self._remember(speaker, token)
                 continue
-            if lower in attribution.REVISING and token.pos_ == "VERB":
+            if lower in words.REVISING and token.pos_ == "VERB":
                 # "Nokia has lowered its forecasts for …", "the IMF cut its forecast for global growth to 3.3%".
-                objects = [c for c in token.children if c.dep_ == "dobj" and c.text.lower() in attribution.FORECAST_NOUNS]
+                objects = [c for c in token.children if c.dep_ == "dobj" and c.text.lower() in words.FORECAST_NOUNS]
                 subject = attribution.subject_of(token)
                 # What the forecast says, past the noun: "for global growth to 3.3%" (not "on Tuesday").
                 content = objects and [t for t in token.sent if t.i > objects[0].i and not t.is_punct
@@ -213,7 +207,7 @@ class _Reader:
                     found.append(_Attribution(objects[0], speaker, [t for t in token.sent if t.i > token.i]))
                     self._remember(speaker, token)
                 continue
-            if lower not in attribution.SPEECH_VERBS:
+            if lower not in words.SPEECH_VERBS:
                 continue
             if not token.tag_.startswith("VB"):
                 # "EIA forecasts that …", "EIA forecasts U.S. prices to average …", parsed as a noun: a name at the
@@ -228,14 +222,14 @@ class _Reader:
                     found.append(_Attribution(token, speaker, clause))
                     self._remember(speaker, token)
                 continue
-            if lower in attribution.WEAK and not self._weak_ok(token):
+            if lower in words.WEAK and not self._weak_ok(token):
                 continue
             if signals.cannot(token):
                 continue  # "it is impossible to predict where …": nobody forecasts anything
             subject = attribution.subject_of(token)
             if subject is None or inside[subject.i]:
                 continue
-            if subject.dep_ == "nsubjpass" and lower in attribution.PREDICTIVE:
+            if subject.dep_ == "nsubjpass" and lower in words.PREDICTIVE:
                 # "growth is expected to …": nobody named, unless "… by the IMF".
                 agent = next((c for c in token.children if c.dep_ == "agent"), None)
                 named = agent is not None and next((c for c in agent.children if c.dep_ == "pobj"), None)
@@ -254,7 +248,7 @@ class _Reader:
             # Named in the subject: "Ortiz", "the IMF", "Experts such as Paul Salem" (not "the team", "the firm").
             named = subject.pos_ == "PROPN" or subject.ent_type_ in ("PERSON", "ORG", "GPE", "NORP") or bool(
                 speaker.name) and speaker.name.split()[-1] in {t.text for t in subject.subtree}
-            found.append(_Attribution(token, speaker, _claim_of(token), pronoun, named))
+            found.append(_Attribution(token, speaker, claim_of(token), pronoun, named))
             self._remember(speaker, token)
         return found
 
@@ -369,7 +363,7 @@ class _Reader:
                 continue  # the named speaker inside reads it
             if len([t for t in claim if not t.is_punct]) < MIN_CLAIM_WORDS - 1:
                 continue
-            signal = _forecast(claim, item.speaker, quoted=False, speech_verb=item.verb)
+            signal = forecast(claim, item.speaker, quoted=False, speech_verb=item.verb)
             if signal is None:
                 continue
             flags = ["reported speech"] + ([_through(item.pronoun)] if item.pronoun else [])
@@ -390,13 +384,13 @@ class _Reader:
                 if any(inside[t.i] for t in doc if t.i < tokens[0].i) or attributions:
                     continue
                 speaker = Speaker("", kind="person")
-            signal = _forecast(tokens, speaker, quoted=True)
+            signal = forecast(tokens, speaker, quoted=True)
             if signal is None:
                 continue
             made.append(self._candidate(tokens, speaker, signal, p_start, flags=[flag] if flag else []))
         if not made and not here and previous is not None and not any(inside[t.i] for t in sentence):
             signal = signals.forecast_signal(list(sentence))
-            if signal is not None and len(sentence) >= MIN_CLAIM_WORDS + 1 and not _opens_with_pronoun_i(sentence):
+            if signal is not None and len(sentence) >= MIN_CLAIM_WORDS + 1 and not opens_with_pronoun_i(sentence):
                 made.append(self._candidate(list(sentence), previous, signal, p_start,
                                             flags=["no attribution in this sentence: continues the one before"]))
         if not made and headline:
@@ -419,7 +413,7 @@ class _Reader:
         if not match:
             return []
         who = match.group("who")
-        if who.lower() in attribution.GENERIC:
+        if who.lower() in words.GENERIC:
             return []  # "Analysts: …" names nobody
         speaker = Speaker(self.registry.expand(who), kind="body")
         tokens = [t for t in sentence if t.idx >= sentence.start_char + match.start("claim")]
@@ -456,7 +450,7 @@ class _Reader:
         if condition:
             flags.append(f"conditional ('{condition[:80]}'): it comes true only if that happens; put the condition "
                          "in the question or reject")
-        dates = _dates_in(claim)
+        dates = dates_in(claim)
         deadline = deadline_for(dates, self.published, text=paragraph[start:end])
         if deadline.note:
             flags.append(deadline.note)
@@ -476,72 +470,6 @@ class _Reader:
         return candidate
 
 
-def _pieces(start: int, paragraph: str) -> list[tuple[int, str]]:
-    """A paragraph as (offset, text) pieces of at most MAX_PARSE characters, cut after a sentence where one ends."""
-    pieces = []
-    while len(paragraph) > MAX_PARSE:
-        window = paragraph[: MAX_PARSE]
-        ends = [m.end() for m in _SENTENCE_END.finditer(window)]
-        cut = ends[-1] if ends and ends[-1] > MAX_PARSE // 4 else (window.rfind(" ") + 1 or MAX_PARSE)
-        pieces.append((start, paragraph[:cut]))
-        start, paragraph = start + cut, paragraph[cut:]
-    pieces.append((start, paragraph))
-    return [(offset, piece) for offset, piece in pieces if piece.strip()]
-
-
-_WORD = re.compile(r"[A-Za-z][a-z']+")
-
-
-def _sentence_case(headline: str, text: str) -> str:
-    """A Title-Cased Headline as the parser reads a sentence best: capitals kept only on the first word and on words
-    the article's body capitalises mid-sentence (names). Same length, so every offset still points into the text."""
-    words = _WORD.findall(headline)
-    if len(words) < 3 or sum(w[0].isupper() for w in words if len(w) > 3) < 0.6 * sum(len(w) > 3 for w in words):
-        return headline
-    body = text[len(headline):]
-
-    def case(match: re.Match) -> str:
-        word = match.group(0)
-        if match.start() == 0 or not word[0].isupper():
-            return word
-        lower = len(re.findall(rf"(?<![.!?\n\"] ){re.escape(word.lower())}\b", body))
-        upper = len(re.findall(rf"(?<=[a-z,;] ){re.escape(word)}\b", body))
-        if upper > lower:
-            return word  # the body capitalises it mid-sentence: a name
-        common = word.lower() in _COMMON or zipf_frequency(word.lower(), "en") >= 3.5
-        return word.lower() if lower or common else word
-
-    return _WORD.sub(case, headline)
-
-
-_COMMON = {"will", "could", "may", "might", "says", "say", "said", "predicts", "predict", "expects", "expect",
-           "warns", "warn", "sees", "likely", "to", "in", "of", "for", "and", "the", "by", "on", "at", "with", "as",
-           "more", "less", "than", "new", "next", "year", "rise", "fall", "growth", "end", "season"}
-
-
-def _prose(piece: str) -> bool:
-    """Whether a piece reads as prose worth parsing: words of two letters or more, none of them a run of 200
-    characters. Anything else (quote marks and full stops, or "a, a, a," for pages) costs the parser far more than text (its
-    suffix search is quadratic in a word's length) and holds no forecast."""
-    words = piece.split()
-    if not words or _RUN.search(piece):
-        return False
-    wordy = sum(1 for w in words if sum(c.isalpha() for c in w) >= 2)
-    return wordy >= 0.6 * len(words)
-
-
-def _teaser(paragraph: str, text: str) -> bool:
-    """A summary cut off with "…" that the article's body repeats in full: read once, in the body."""
-    body = paragraph.rstrip()
-    if not body.endswith(("…", "...")):
-        return False
-    lead = body.rstrip(".… ")[:200]
-    return len(lead) > 40 and text.count(lead) > 1
-
-
-_WEEKDAY = re.compile(r"(?:on |last |this )?(?:mon|tues|wednes|thurs|fri|satur|sun)day", re.IGNORECASE)
-
-
 def _is_subject(token) -> bool:
     """The subject of its clause, or a name in apposition to it ("the economist, Ana Ruiz, said"); not a subject
     inside what somebody said ("Burns says the bulk of them are Africans": Burns)."""
@@ -553,142 +481,3 @@ def _through(pronoun: str) -> str:
     return f"speaker found through '{pronoun}': check who it means" if pronoun else ""
 
 
-def _dates_in(tokens):
-    """The claim's own time expressions, each with the preposition the parse attached ("by March 2026"). A bare
-    weekday is when something was said ("experts said Friday"), not a deadline."""
-    if not tokens:
-        return []
-    doc, first, last = tokens[0].doc, tokens[0].i, tokens[-1].i
-    found = []
-    for entity in doc.ents:
-        if entity.label_ != "DATE" or entity.start < first or entity.end - 1 > last or _WEEKDAY.fullmatch(entity.text):
-            continue
-        before = doc[entity.start - 1] if entity.start > first else None
-        found.append(f"{before.text} {entity.text}" if before is not None and before.dep_ == "prep" else entity.text)
-    return found
-
-
-# What a speaker's "will" about themselves can mean that is not their plan: the outcome is not theirs to decide.
-_OUTCOMES = {"win", "lose", "be", "become", "have", "get", "see", "face", "fall", "rise", "grow", "need", "reach",
-             "end", "fail", "succeed", "remain", "stay", "take", "suffer", "recover", "return", "survive", "ensure",
-             "make", "help", "bring", "create", "lead", "mean", "allow", "cause", "enable", "produce", "result",
-             "do", "perform", "finish", "beat", "qualify", "score", "hold", "pass", "close", "come", "go"}
-
-
-_BELIEVING = {"think", "thinks", "thought", "believe", "believes", "believed", "expect", "expects", "expected",
-              "suspect", "suspects", "guess", "reckon", "reckons", "predict", "predicts", "predicted", "bet", "doubt",
-              "trust", "trusts"}
-
-
-def _forecast(tokens, speaker: Speaker, *, quoted: bool, speech_verb=None):
-    """The claim's forecast signal, passing over the speaker's own plans: "I'll be calling upon the Secretary … and
-    expect there will be a protest" is read at "expect"."""
-    for _ in range(3):
-        signal = signals.forecast_signal(tokens, speech_verb=speech_verb)
-        if signal is None or not _intention(signal, speaker, quoted=quoted):
-            return signal
-        plan = signal.token.head
-        # What the speaker goes on to say: a clause joined to the plan ("… and expect there will be …"), else
-        # the words after it.
-        joined = {t.i for c in plan.children if c.dep_ == "conj" and c.i > plan.i for t in c.subtree}
-        end = max(t.i for t in plan.subtree)
-        tokens = [t for t in tokens if t.i in joined] or [t for t in tokens if t.i > end]
-        speech_verb = None
-        if len([t for t in tokens if not t.is_punct]) < MIN_CLAIM_WORDS - 1:
-            return None
-    return None
-
-
-def _intention(signal, speaker: Speaker, *, quoted: bool) -> bool:
-    """ "We will push the agenda", "she would not accept partial reforms", "Labor will not change that view": a
-    speaker's own plan or resolve, not a forecast (shared/reader-labelling.md leaves intentions out)."""
-    token = signal.token
-    if token is None or token.tag_ != "MD" or token.text.lower() not in ("will", "would", "'ll", "wo", "shall"):
-        return False
-    verb = token.head
-    if verb.text.lower() in _OUTCOMES or verb.pos_ != "VERB" or any(c.dep_ == "auxpass" for c in verb.children):
-        return False
-    if verb.dep_ == "ccomp" and verb.head.text.lower() in _BELIEVING:
-        return False  # "I think we will live to regret it": what the speaker believes will happen, not a plan
-    subject = next((c for c in verb.children if c.dep_ in ("nsubj",)), None)
-    if subject is None:
-        return False
-    lower = subject.text.lower()
-    if lower in ("i", "we"):
-        return True
-    if not quoted and lower in ("he", "she", "they"):
-        return True
-    words = {w.lower() for w in speaker.name.split() if len(w) > 2}
-    return not quoted and subject.text.lower() in words
-
-
-def _opens_with_pronoun_i(sentence) -> bool:
-    first = next((t for t in sentence if not t.is_punct), None)
-    return first is not None and first.text.lower() in ("i", "we", "you")
-
-
-def _claim_of(verb) -> list:
-    """The tokens a speech verb governs: its clause ("said (that) X") and what follows it ("predicts growth of 0.1
-    percent", "says sanctions likely by May"); when the attribution follows the claim ("X will happen, says Y",
-    "it's, he added, not impossible") the rest of the sentence; a clause joined to the verb with its own subject
-    ("says X, but Y will be slow") is said too."""
-    if verb.dep_ in ("ccomp", "parataxis") and verb.head.i > verb.i and verb.head.pos_ in ("VERB", "AUX"):
-        # "analysts anticipated that beyond …, the North could get …", parsed with the clause as the head.
-        tokens = [t for t in verb.head.subtree if t.i > verb.i]
-        return tokens[1:] if tokens and tokens[0].text.lower() == "that" else tokens
-    told = verb.text.lower() in ("tell", "tells", "told", "telling")  # "told reporters": whom, not what
-    parts = [c for c in verb.children if c.dep_ == "ccomp"]
-    if not parts:
-        # No clause: what follows the verb is the claim ("predicts growth of 0.1 percent", "says sanctions likely
-        # by May"). With a clause, what follows it says when and where it was said ("said on Monday").
-        parts = [c for c in verb.children if c.i > verb.i and c.dep_ in (
-            "xcomp", "advcl", "dobj", "attr", "oprd", "prep", "acomp", "npadvmod") and not (told and c.dep_ == "dobj")]
-    parts += [c for c in verb.children if c.dep_ == "conj" and c.pos_ in ("VERB", "AUX") and c.i > verb.i
-              and c.text.lower() not in attribution.SPEECH_VERBS
-              and any(g.dep_ in ("nsubj", "nsubjpass", "expl") for g in c.children)]
-    if parts:
-        tokens = sorted({t for part in parts for t in part.subtree}, key=lambda t: t.i)
-        return [t for t in tokens if not (t.i == tokens[0].i and t.text.lower() == "that")]
-    head = verb.head
-    if verb.dep_ == "parataxis" and head.i != verb.i or verb.dep_ in ("ccomp", "conj", "advcl") and head.i < verb.i:
-        inner = {t.i for t in verb.subtree}
-        return [t for t in head.subtree if t.i not in inner]
-    # A parse that hangs the clause elsewhere ("…, with the ITU predicting there will be …"): what follows.
-    after = [t for t in verb.sent if t.i > verb.i]
-    return after if len(after) >= MIN_CLAIM_WORDS else []
-
-
-def _quoted_pieces(paragraph: str) -> list[tuple[int, int]]:
-    """(start, end) of each quoted piece's inner text. A mark is read as opening or closing by what stands beside
-    it, not by counting: a quotation reopened before the last one was closed ('… seditious things. "But by
-    Christmas …') ends where the new one opens, and a quote left open runs to the paragraph's end (a quotation
-    carried over into the next paragraph, as some outlets print them)."""
-    pieces, start = [], None
-    for match in re.finditer('"', paragraph):
-        at = match.start()
-        before = paragraph[at - 1] if at else " "
-        after = paragraph[at + 1] if at + 1 < len(paragraph) else " "
-        opening = (before.isspace() or before in "([{—–-/") and not after.isspace()
-        closing = not before.isspace() and (after.isspace() or after in ".,;:!?)]}—–-")
-        if start is None:
-            if opening or not closing:
-                start = at + 1
-        elif closing or not opening:
-            pieces.append((start, at))
-            start = None
-        else:
-            pieces.append((start, at))
-            start = at + 1
-    if start is not None:
-        pieces.append((start, len(paragraph)))
-    return pieces
-
-
-def _inside_mask(doc, pieces) -> list[bool]:
-    """Which tokens lie inside a quoted piece: one sweep over tokens and pieces (both in order)."""
-    mask, index = [False] * len(doc), 0
-    for token in doc:
-        while index < len(pieces) and pieces[index][1] <= token.idx:
-            index += 1
-        mask[token.i] = index < len(pieces) and pieces[index][0] <= token.idx
-    return mask
