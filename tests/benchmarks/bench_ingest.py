@@ -2,14 +2,18 @@
 parse included, each as seconds per 50 KB (a figure that grows with the size is a quadratic path) and as a ratio to
 normalizing the same text (the baseline measured in the same run). First, normalizing alone on line-break texts at
 25 KB, 100 KB and 1 MB: seconds that grow faster than the size are a quadratic path too (the aim is 1 MB in under a
-second). Not part of the test suite; about two minutes on two cores (the parser reads some 10,000 words a second).
+second). Last, the memory a 1 MB article costs the process that reads it (its own peak, VmHWM, beside the peak
+with the model loaded and nothing read: the baseline), for real prose and for a pathological text, each in a fresh
+process. Not part of the test suite; about four minutes on two cores (the parser reads some 10,000 words a second).
 
     .venv/bin/python tests/benchmarks/bench_ingest.py
+    .venv/bin/python tests/benchmarks/bench_ingest.py --memory-only
 """
 
 import random
 import statistics
 import string
+import subprocess
 import sys
 import textwrap
 import time
@@ -72,7 +76,46 @@ def normalize_figures() -> None:
     print(f"RESULT worst_normalize_1mb_s={worst:.2f}\n")
 
 
+MEMORY_CASES = {"real prose (the development set, repeated)": "", "names with speech verbs": "John Smith said "}
+
+
+def _peak_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _read_one_megabyte(case: str) -> None:
+    """In a fresh process: the peak with the model loaded, then the peak after reading 1 MB of the case."""
+    from forecasts.reading.nlp import pipeline
+    from tests.benchmarks.corpus import load
+
+    unit = MEMORY_CASES[case] or "\n\n".join(article.text for article in load("dev"))
+    text = normalize_text((unit * (1_000_000 // len(unit) + 1))[:1_000_000])
+    pipeline()
+    loaded = _peak_mb()
+    started = time.perf_counter()
+    drafts = len(read_article(text))
+    print(f"{loaded:.0f} {_peak_mb():.0f} {time.perf_counter() - started:.1f} {drafts}")
+
+
+def memory_figures() -> None:
+    print(f"\n{'1 MB read in a fresh process':<44}{'model MB':>10}{'peak MB':>10}{'read MB':>10}{'s':>8}{'drafts':>8}")
+    worst = 0.0
+    for case in MEMORY_CASES:
+        out = subprocess.run([sys.executable, __file__, "--read-1mb", case], capture_output=True, text=True, check=True)
+        loaded, peak, seconds, drafts = out.stdout.split()
+        worst = max(worst, float(peak) - float(loaded))
+        print(f"{case:<44}{loaded:>10}{peak:>10}{float(peak) - float(loaded):>10.0f}{seconds:>8}{drafts:>8}")
+    print(f"RESULT read_1mb_extra_mb={worst:.0f}")
+
+
 def main() -> None:
+    if "--read-1mb" in sys.argv:
+        return _read_one_megabyte(sys.argv[-1])
+    if "--memory-only" in sys.argv:
+        return memory_figures()
     normalize_figures()
     from forecasts.reading.nlp import pipeline
 
@@ -93,6 +136,7 @@ def main() -> None:
         worst_ratio = max(worst_ratio, ratio)
         print(f"{name:<44}" + "".join(f"{s:>12.2f}" for s in seconds) + f"{per_50kb[-1]:>14.2f}{ratio:>8.0f}{drafts:>8}")
     print(f"RESULT worst_read_growth_50kb_to_200kb={worst_growth:.2f} worst_read_over_normalize={worst_ratio:.0f}")
+    memory_figures()
 
 
 if __name__ == "__main__":
