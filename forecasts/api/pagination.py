@@ -15,6 +15,9 @@ class RankingPaginator(DjangoPaginator):
     read to serve one page."""
 
     TOTAL = "rows_in_ranking"
+    # OFFSET and LIMIT are 64-bit integers in SQLite and PostgreSQL: a page past this is empty, not an overflow
+    # ("?page=381624453010188150056681472" made a 500 before).
+    LAST_ROW = 2**62
 
     def page(self, number):
         try:
@@ -24,6 +27,8 @@ class RankingPaginator(DjangoPaginator):
         if number < 1:
             raise EmptyPage("That page number is less than 1")
         bottom = (number - 1) * self.per_page
+        if bottom + self.per_page > self.LAST_ROW:
+            raise EmptyPage("That page contains no results")
         rows = list(self.object_list.annotate(**{self.TOTAL: Window(Count("*"))})[bottom : bottom + self.per_page])
         if not rows and number > 1:
             raise EmptyPage("That page contains no results")
