@@ -512,3 +512,20 @@ def test_a_sentence_no_person_would_say_is_not_read():
     nested = "Ana Ruiz said that " * 60 + "rates will rise."  # one 'sentence' of some 250 words
     assert read(nested) == []
     assert len(read("Ana Ruiz said that rates will rise.")) == 1
+
+
+def test_the_progress_callback_runs_while_the_article_is_read_not_only_while_it_is_parsed():
+    # A job's time limit is enforced in this callback: the reading after the parse must reach it too.
+    shares = []
+
+    def progress(share):
+        shares.append(share)
+        if share > 2 / 3:
+            raise TimeoutError("over the job's limit")
+
+    text = normalize_text("Headline\n\n" + "\n\n".join(f"Ana Ruiz said rates will rise by {n}%." for n in range(5)))
+    with pytest.raises(TimeoutError):
+        read_article(text, published=PUBLISHED, progress=progress)
+    assert shares[:6] == sorted(shares[:6]) and shares[5] == pytest.approx(2 / 3)  # six pieces parsed
+    assert shares[-1] > 2 / 3  # then stopped during the reading
+    assert read_article(text, published=PUBLISHED, progress=shares.append) and shares[-1] == pytest.approx(1.0)

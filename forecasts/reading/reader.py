@@ -71,8 +71,9 @@ def read_article(text: str, *, publisher: str = "", published: dt.date | None = 
                  ) -> list[Candidate]:
     """Every proposed forecast in a normalized text (text.normalize_text), in the order they appear.
 
-    `progress`, if given, is called with the share of the parse done (0 to 1) after each piece: a job's time limit
-    is enforced there too. At most MAX_CANDIDATES are proposed."""
+    `progress`, if given, is called with the share of the work done (0 to 1): the parse is the first two thirds,
+    called after each piece, and the reading the last third, called after each paragraph read (a job's time limit is
+    enforced there, so it is checked all along). At most MAX_CANDIDATES are proposed."""
     published = published or dt.date.today()
     spans, offset = [], 0
     for paragraph in text.split("\n\n"):
@@ -86,16 +87,17 @@ def read_article(text: str, *, publisher: str = "", published: dt.date | None = 
     if texts:
         texts[0] = sentence_case(texts[0], text)
     docs = []
+    step = progress or (lambda share: None)
     for done, doc in enumerate(pipeline().pipe(texts, batch_size=32), start=1):
         docs.append(doc)
-        if progress is not None:
-            progress(done / len(texts))
+        step(done / len(texts) * 2 / 3)
     # Names and titles first, from the whole article: a headline's "Bernanke" and a later "the chairman" find the
     # person the body introduces.
     for (start, _), doc in zip(spans, docs):
         registry.learn(doc, start)
     for index, ((start, paragraph), doc) in enumerate(zip(spans, docs)):
         reader.paragraph(doc, start, headline=index == 0)
+        step(2 / 3 + (index + 1) / len(docs) / 3)
         if len(reader.found) >= MAX_CANDIDATES:
             break
     return reader.found[:MAX_CANDIDATES]
@@ -106,7 +108,8 @@ class _Reader:
         self.text, self.registry, self.publisher, self.published = text, registry, publisher, published
         self.found: list[Candidate] = []
         self.quote_speaker: Speaker | None = None  # who the last quotation belonged to
-        self.sentences: list = []  # the paragraph's sentence of each token (attribution.sentence_of)
+        self.sentences: list = []  # the paragraph's sentence of each token (nlp.sentence_of)
+        self._by_sentence: dict[int, list] = {}  # the paragraph's attributions by their sentence's first token
 
     # --- one paragraph --------------------------------------------------------------------------------------
     def paragraph(self, doc, p_start: int, *, headline: bool) -> None:
@@ -139,6 +142,9 @@ class _Reader:
         # its quote (outlets that print multi-paragraph quotations leave it open; others close and reopen it).
         carried = self.quote_speaker if starts_quoted else None
         attributions = self._attributions(doc, inside)
+        self._by_sentence = {}
+        for item in attributions:
+            self._by_sentence.setdefault(sentences[item.verb.i].start, []).append(item)
         piece_speakers = self._piece_speakers(doc, text, pieces, attributions, carried)
         previous: Speaker | None = None
         for sentence in doc.sents:
@@ -282,23 +288,34 @@ class _Reader:
             self.registry.last_body = speaker
 
     def _piece_speakers(self, doc, text, pieces, attributions, carried):
-        """The speaker of each quoted piece: the attribution next to it in its sentences; else the last named
-        speaker of the paragraph; a paragraph that opens with a quotation and names nobody carries one on."""
+        """The speaker of each quoted piece: the attribution in its own sentences, else the one next to it (up to 60
+        characters after it or 200 before); else who introduces it; else the last named speaker of the paragraph; a
+        paragraph that opens with a quotation and names nobody carries one on. Each piece looks only at the
+        attributions of its sentences and of its window (bisect), so a paragraph of a thousand quotations and a
+        thousand attributions stays linear."""
+        sentences = self.sentences
+        by_sentence: dict[int, list] = {}
+        for item in attributions:
+            by_sentence.setdefault(sentences[item.verb.i].start, []).append(item)
+        by_place = sorted(attributions, key=lambda item: item.verb.idx)
+        places = [item.verb.idx for item in by_place]
+        starts = [token.idx for token in doc]
         result = []
         last_named: Speaker | None = None
         for a, b in pieces:
-            near = []
-            for item in attributions:
-                verb = item.verb
-                sentence = verb.sent
-                if sentence.start_char <= b and sentence.end_char >= a or 0 <= verb.idx - b <= 60 or 0 <= a - verb.idx <= 200:
-                    distance = verb.idx - b if verb.idx >= b else a - verb.idx
-                    near.append((distance, item))
+            first, last = bisect.bisect_left(starts, a), bisect.bisect_left(starts, b)
+            touched = {sentences[i].start for i in range(max(0, first - 1), min(len(doc), last + 1))
+                       if sentences[i].start_char <= b and sentences[i].end_char >= a}
+            own_items = [item for start in sorted(touched) for item in by_sentence.get(start, ())]
+            window = by_place[bisect.bisect_left(places, a - 200) : bisect.bisect_right(places, b + 60)]
+            near = {id(item): item for item in [*own_items, *window]}.values()
+            distance = lambda item: item.verb.idx - b if item.verb.idx >= b else a - item.verb.idx  # noqa: E731
+            near = [item for item in near if item in own_items or 0 <= item.verb.idx - b <= 60
+                    or 0 <= a - item.verb.idx <= 200]
             # An attribution in the quotation's own sentences comes first ('Yellen told Time: "…" She said …').
-            own = [(d, item) for d, item in near if item.verb.sent.start_char <= b and item.verb.sent.end_char >= a]
             introducer = None if near else self._introducer(doc, text, a)
             if near:
-                nearest = min(own or near, key=lambda pair: pair[0])[1]
+                nearest = min([i for i in near if i in own_items] or near, key=distance)
                 speaker = nearest.speaker
                 result.append((speaker, _through(nearest.pronoun)))
                 last_named = speaker
@@ -344,9 +361,10 @@ class _Reader:
     # --- one sentence ---------------------------------------------------------------------------------------
     def _sentence(self, doc, sentence, p_start, inside, pieces, piece_speakers, attributions, previous, *, headline):
         made: list[Candidate] = []
-        here = [item for item in attributions if item.verb.sent.start == sentence.start]
+        sentences = self.sentences
+        here = self._by_sentence.get(sentence.start, [])
         for item in here:
-            claim = [t for t in item.claim if t.sent.start == sentence.start]
+            claim = [t for t in item.claim if sentences[t.i].start == sentence.start]
             if not claim:
                 continue
             if any(other is not item and other.verb.i in {t.i for t in claim} and other.speaker.name != item.speaker.name
