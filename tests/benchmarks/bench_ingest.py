@@ -76,7 +76,11 @@ def normalize_figures() -> None:
     print(f"RESULT worst_normalize_1mb_s={worst:.2f}\n")
 
 
-MEMORY_CASES = {"real prose (the development set, repeated)": "", "names with speech verbs": "John Smith said "}
+MEMORY_CASES = {
+    "real prose (the development set, repeated)": "",
+    "names with speech verbs": "John Smith said ",
+    "hyphen chains (dense tokens)": "Maria said the " + "-".join(["ab"] * 66) + " will rise soon. ",
+}
 
 
 def _peak_mb() -> float:
