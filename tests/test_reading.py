@@ -529,3 +529,54 @@ def test_the_progress_callback_runs_while_the_article_is_read_not_only_while_it_
     assert shares[:6] == sorted(shares[:6]) and shares[5] == pytest.approx(2 / 3)  # six pieces parsed
     assert shares[-1] > 2 / 3  # then stopped during the reading
     assert read_article(text, published=PUBLISHED, progress=shares.append) and shares[-1] == pytest.approx(1.0)
+
+
+# An outside tester's sentences that read the opposite of what was said: (text, row, negated, words of the question,
+# stated probability).
+MEANINGS = [
+    ("Maria Lopez said there is a 30 percent chance the bank won't raise rates.", "", True, "Will the bank raise rates", 0.7),
+    ("Maria Lopez said there is no way the bank will raise rates.", "almost no chance", True, "Will the bank raise rates", None),
+    ("Maria Lopez said the chances that the bank will raise rates this year are slim.", "unlikely", True,
+     "Will the bank raise rates", None),
+    ("Maria Lopez said the bank will no longer raise rates.", "unlikely", True, "Will the bank raise rates", None),
+    ("Maria Lopez said she is skeptical that the bank will raise rates.", "unlikely", True, "Will the bank raise rates", None),
+    ("Maria Lopez said it is hard to see the bank raising rates.", "unlikely", True, "Will the bank raise rates", None),
+    ("Maria Lopez said the bank won't not raise rates.", "will", False, "Will the bank raise rates", None),
+    ("Maria Lopez said inflation will not fall until 2027.", "will", False, "Will inflation fall by 31 December 2027", None),
+    ("Maria Lopez said it is not certain the bank will raise rates.", "possible", False, "Will the bank raise rates", None),
+    ("Maria Lopez said the odds that the bank will raise rates this year are 1 in 4.", "", False,
+     "Will the bank raise rates", 0.25),
+    ("Maria Lopez said the chance that the bank will raise rates this year is 20 percent.", "", False,
+     "Will the bank raise rates", 0.2),
+    ("Maria Lopez said the bank is almost certain to raise rates.", "almost certainly", False, "Will the bank raise rates", None),
+    ("Maria Lopez said the bank is highly unlikely to raise rates.", "unlikely", True, "Will the bank raise rates", None),
+    ("Maria Lopez said there is a 25 percent probability of a recession next year.", "", False,
+     "Will there be a recession by 31 December 2026", 0.25),
+    ("Maria Lopez said the bank has a 50-50 chance of raising rates.", "", False, "Will the bank raise rates", 0.5),
+    ("Maria Lopez said a recession next year is almost certain.", "almost certainly", False,
+     "Will there be a recession by 31 December 2026", None),
+    ("Maria Lopez said she has no doubt that the bank will raise rates.", "almost certainly", False,
+     "Will the bank raise rates", None),
+    ("Maria Lopez said she puts the odds of a rate hike at 40 percent.", "", False, "Will there be a rate hike", 0.4),
+]
+
+
+@pytest.mark.parametrize(("text", "row", "negated", "question", "probability"), MEANINGS)
+def test_what_was_said_is_what_is_asked(text, row, negated, question, probability):
+    found = only(text)
+    assert (found.phrase_row, found.negated, found.probability) == (row, negated, probability)
+    assert found.question.startswith(question), found.question
+    assert is_clean(found.question)
+
+
+def test_neither_nor_believes_nothing_for_both():
+    found = read("Neither Maria Lopez nor Tom Reyes believe inflation will fall this year.")
+    assert [(c.speaker, c.negated, c.phrase_row) for c in found] == [
+        ("Maria Lopez", True, "unlikely"), ("Tom Reyes", True, "unlikely")]
+
+
+def test_an_old_forecast_says_so_and_time_words_are_read_as_written():
+    old = only("In 2019, Maria Lopez predicted inflation would fall the next year.")
+    assert any(flag.startswith("said in the past ('In 2019')") for flag in old.flags)
+    assert only("Maria Lopez said the dam will collapse in 10,000 years.").resolve_by == dt.date(2200, 12, 31)
+    assert only("Maria Lopez said inflation will stay high until at least 2027.").resolve_by == dt.date(2027, 12, 31)

@@ -114,7 +114,7 @@ _OPEN_ENDED = re.compile(
 )
 _BEFORE = re.compile(r"^(?:before|prior\s+to|ahead\s+of|earlier\s+than|sooner\s+than)\s+(?!(?:the\s+)?end\b)")
 _LEAD = re.compile(
-    r"^(?:by|until|till|til|through|throughout|thru|in|within|inside(?:\s+of)?|during|over|for|at|on|around|about"
+    r"^(?:until\s+at\s+least|by|until|till|til|through|throughout|thru|in|within|inside(?:\s+of)?|during|over|for|at|on|around|about"
     r"|approximately|roughly|circa|sometime|some\s+time|as\s+(?:early|soon|late)\s+as|(?:no|not)\s+later\s+than"
     r"|not\s+until|at\s+least\s+until|up\s+(?:un)?to|from|starting(?!\s+of)|beginning(?!\s+of)|between|either"
     r"|(?:before|prior\s+to)(?=\s+(?:the\s+)?end\b))\s+"
@@ -178,6 +178,7 @@ _UNIT_PERIOD = re.compile(
 _YEAR = re.compile(r"^(?:the\s+)?(?:year\s+)?(?P<year>\d{4})$")
 _FOUR_DIGITS = re.compile(r"\d{4}")
 _NUMBER = re.compile(r"\d{1,6}(?:\.\d+)?")
+_BIG_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+|\d{7,40}")
 _NUMBER_RANGE = re.compile(r"(\d{1,6}(?:\.\d+)?)\s*-\s*(\d{1,6}(?:\.\d+)?)")
 _DECADE = re.compile(r"^(?:the\s+)?(?P<decade>\d{3}0)'?s$")
 _ISO_DATE = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
@@ -221,6 +222,18 @@ def _end_named(expression: str, published: dt.date) -> dt.date | None:
         return _read(text, published)
     except (ValueError, OverflowError):  # a date past year 9999 on the way: "in 90000 years"
         return None
+
+
+def names_past(expression: str, published: dt.date) -> bool:
+    """Whether a time expression names only the past ("in 2019", "last year", "two years ago"): said of when a
+    forecast was made, it means the forecast is an old one."""
+    text = _normalized(expression) if isinstance(expression, str) else None
+    if text is None:
+        return False
+    if _PAST.search(text):
+        return True
+    end = _end_named(expression, published)
+    return end is not None and end < published
 
 
 def deadline_for(expressions: Iterable[str], published: dt.date, *, text: str = "") -> Deadline:
@@ -366,6 +379,8 @@ def _range(text: str, published: dt.date, before: bool) -> _Period | None:
 
 
 def _amount(words: str) -> float | None:
+    if _BIG_NUMBER.fullmatch(words):
+        return float(words.replace(",", ""))  # "10,000", "99999999999999999999": past the ledger, held at its end
     if match := _NUMBER_RANGE.fullmatch(words):  # "12-18 months"
         return max(float(match[1]), float(match[2]))
     words = words.replace("-", " ")

@@ -25,7 +25,7 @@ THINK_VERBS = {"think", "believe", "suspect", "expect", "guess", "doubt", "recko
                "imagine", "predict", "know", "anticipate", "forecast", "foresee", "see", "say"}
 _HEDGE_IN_QUESTION = re.compile(
     r"\b(?:likely|unlikely|probably|possibly|perhaps|maybe|could|might|may|would|expected to|set to|going to|"
-    r"inevitabl[ey]|almost certainly)\b")
+    r"inevitabl[ey]|almost certain(?:ly)?|certain to|sure to|bound to|no doubt|chances?|probability|odds)\b")
 
 
 _SOON = re.compile(r"\b(?:in the (?:near|short) (?:future|term)|any time soon|soon|shortly|in the coming months|"
@@ -156,6 +156,10 @@ def _build(claim, *, signal, context):
     subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass", "expl", "csubj")), None)
     if subject is None and root.dep_ in ("conj", "xcomp") and root.head.i in inside:
         subject = next((c for c in root.head.children if c.dep_ in ("nsubj", "nsubjpass", "expl")), None)
+    if subject is None and root.dep_ == "pcomp":
+        # "the bank has a 50-50 chance of raising rates": the bank raises them.
+        holder = root.head.head.head  # raising → of → chance → has
+        subject = next((c for c in holder.children if c.dep_ == "nsubj" and c.i in inside), None)
     inner = {t.i for t in root.subtree}
     if subject is None and root.dep_ in ("relcl", "acl"):
         # The noun the verb hangs on, up to the object it belongs to: "any of the largest banks (to fail)".
@@ -224,6 +228,8 @@ def _build(claim, *, signal, context):
             continue
         if t.text.lower() in DROP_ADVERBS and t.dep_ == "advmod":
             continue
+        if t.dep_ in ("advmod", "npadvmod") and t.i < verb.i and t.head.text.lower() in WRAPPERS | RATINGS:
+            continue  # "almost certain to", "highly unlikely to": the wrapper's own degree goes with it
         words.append(t)
     words = _without_dates(words)
     if not words:
@@ -267,19 +273,52 @@ def _inner_clause(root, inside, *, speaker=None):
             obj = next((c for c in root.children if c.dep_ == "dobj" and c.i in inside and c.pos_ == "NOUN"), None)
             if obj is not None and lower not in ("think", "believe", "know", "say", "hope", "fear"):
                 return obj
+    # "she has no doubt that X", "she puts the odds of a rate hike at 40 percent", "the bank has a 50-50 chance of
+    # raising rates": the claim is X, the hike, the raising.
+    for obj in (c for c in root.children if c.dep_ == "dobj" and c.i in inside):
+        if obj.text.lower() in ("doubt", "doubts", "confidence", "expectation", "expectations"):
+            clause = next((c for c in obj.children if c.dep_ in ("ccomp", "acl") and c.pos_ in ("VERB", "AUX")), None)
+            if clause is not None:
+                return clause
+        if obj.text.lower() in CHANCE_NOUNS:
+            event = _chance_of(obj, inside)
+            if event is not None:
+                return event
     if lemma(root) in ("be", "is") or lower in BE:
-        # "there is a 70 percent chance that X", "it is possible that X", "it is unlikely that X".
+        # "there is a 70 percent chance that X", "it is possible that X", "it is unlikely that X", "there is no way
+        # the bank will …", "there is a 25 percent probability of a recession".
         for child in root.children:
             if child.dep_ in ("attr", "acomp", "ccomp"):
-                clause = next((c for c in child.subtree if c.dep_ in ("ccomp", "acl", "csubj") and c.pos_ in ("VERB", "AUX")
+                kinds = ("ccomp", "acl", "csubj", "relcl") if child.text.lower() in CHANCE_NOUNS | {"way"} else (
+                    "ccomp", "acl", "csubj")
+                clause = next((c for c in child.subtree if c.dep_ in kinds and c.pos_ in ("VERB", "AUX")
                                and c.i in inside and c.i != child.i), None)
                 if clause is not None and (subject is None or subject.dep_ == "expl" or subject.text.lower() == "it"):
                     return clause
+                if child.text.lower() in CHANCE_NOUNS and (event := _chance_of(child, inside)) is not None:
+                    return event
+            if child.dep_ == "acomp" and child.text.lower() in RATINGS and subject is not None \
+                    and subject.pos_ in ("NOUN", "PROPN") and not any(c.dep_ in ("xcomp", "ccomp") for c in child.children):
+                return subject  # "a recession next year is almost certain": is there a recession by then?
         if subject is not None and subject.dep_ == "expl" or subject is not None and subject.text.lower() == "it":
             clause = next((c for c in root.children if c.dep_ == "ccomp" and c.i in inside), None)
             if clause is not None:
                 return clause
     return None
+
+
+CHANCE_NOUNS = {"chance", "chances", "probability", "likelihood", "odds", "possibility", "risk", "prospect",
+                "prospects"}
+RATINGS = {"certain", "likely", "unlikely", "inevitable", "probable", "possible", "sure", "imminent"}
+
+
+def _chance_of(noun, inside):
+    """What a chance is of: "a 25 percent probability of a recession" (the recession), "a 50-50 chance of raising
+    rates" (the raising)."""
+    of = next((c for c in noun.children if c.dep_ == "prep" and c.text.lower() == "of"), None)
+    if of is None:
+        return None
+    return next((c for c in of.children if c.dep_ in ("pobj", "pcomp") and c.i in inside), None)
 
 
 def _wrapped_verb(verb):

@@ -17,8 +17,8 @@ import numpy
 
 from forecasts.reading import attribution, questions, signals, words
 from forecasts.reading.claims import MIN_CLAIM_WORDS, claim_of, dates_in, forecast, opens_with_pronoun_i
-from forecasts.reading.deadlines import deadline_for
-from forecasts.reading.nlp import pipeline, sentence_of
+from forecasts.reading.deadlines import deadline_for, names_past
+from forecasts.reading.nlp import entity_at, pipeline, sentence_of
 from forecasts.reading.pieces import inside_mask, is_prose, is_teaser, paragraph_pieces, quoted_pieces, sentence_case
 from forecasts.reading.registry import Registry, Speaker, sign_on, signed_on, strip_the
 
@@ -411,6 +411,10 @@ class _Reader:
             if signal is None:
                 continue
             flags = ["reported speech"] + ([_through(item.pronoun)] if item.pronoun else [])
+            said_when = next((w for w in _when_said(item.verb, claim) if names_past(w, self.published)), "")
+            if said_when:
+                flags.append(f"said in the past ('{said_when}'): an old forecast, perhaps settled already; its time "
+                             "words count from then")
             made.append(self._candidate(claim, item.speaker, signal, p_start, flags=flags))
         # Only the pieces this sentence touches (a paragraph of a thousand quotations stays linear).
         touching, n = [], bisect.bisect_right([end for _, end in pieces], sentence.start_char)
@@ -519,6 +523,20 @@ def _is_subject(token) -> bool:
     inside what somebody said ("Burns says the bulk of them are Africans": Burns)."""
     subject = token.dep_ in ("nsubj", "nsubjpass") or token.dep_ == "appos" and token.head.dep_ in ("nsubj", "nsubjpass")
     return subject and not attribution.reported(token)
+
+
+def _when_said(verb, claim) -> list[str]:
+    """The time expressions on a speech verb itself, not in its claim: "In 2019, Maria Lopez predicted …"."""
+    inside = {t.i for t in claim}
+    found = []
+    for child in verb.children:
+        if child.i in inside:
+            continue
+        dated = [t for t in child.subtree if t.ent_type_ == "DATE" and t.ent_iob_ == "B"]
+        for token in dated[:1]:
+            entity = entity_at(token)
+            found.append(f"{child.text} {entity.text}" if child.dep_ == "prep" else entity.text)
+    return found
 
 
 def _through(pronoun: str) -> str:

@@ -20,11 +20,12 @@ _NUMBER = r"(\d+(?:\.\d+)?|" + "|".join(WORDS) + r")"
 _CHANCE = r"(?:chance|chances|probability|likelihood|odds|risk|possibility)"
 _PERCENT = re.compile(
     rf"(?<![\w.])(\d{{1,3}}(?:\.\d+)?)\s*(?:%|per\s?cent\b|percent\b)(?:\s+\w+){{0,2}}?\s+{_CHANCE}\b"
-    rf"|\b{_CHANCE}\s+(?:\w+\s+){{0,6}}?(?:is|are|was|at|of)\s+(?:about\s+|around\s+|roughly\s+)?"
+    rf"|\b{_CHANCE}\s+(?:\w+\s+){{0,12}}?(?:is|are|was|at|of)\s+(?:about\s+|around\s+|roughly\s+)?"
     rf"(\d{{1,3}}(?:\.\d+)?)\s*(?:%|per\s?cent\b|percent\b)",
     re.IGNORECASE,
 )
-_ONE_IN = re.compile(rf"\b{_NUMBER}[- ]in[- ]{_NUMBER}\s+{_CHANCE}\b", re.IGNORECASE)
+_ONE_IN = re.compile(rf"\b{_NUMBER}[- ]in[- ]{_NUMBER}\s+{_CHANCE}\b"
+                     rf"|\b{_CHANCE}\s+(?:\w+\s+){{0,12}}?(?:is|are|was|at)\s+{_NUMBER}[- ]in[- ]{_NUMBER}\b", re.IGNORECASE)
 _FIFTY_FIFTY = re.compile(r"\bfifty[- ]fifty\b|\b50[- ]50\b|\beven odds\b|\bcoin[- ]?flip\b", re.IGNORECASE)
 # "a chance of 5% growth": a word after the percent that names what grows, not how likely it is.
 _SIZE_AFTER = re.compile(r"\s*(?!(?:that|or|and|to|of|for|in|on|by|this|next|chance|probability|likelihood|odds)\b)[a-z]",
@@ -44,7 +45,9 @@ PHRASES = {
     "doubted": "unlikely", "little prospect": "unlikely", "little prospects": "unlikely", "no prospect": "unlikely",
     "few prospects": "unlikely",
     "doubts": "unlikely", "doubtful": "unlikely", "little chance": "unlikely", "slim chance": "unlikely",
+    "slim chances": "unlikely",
     "no chance": "almost no chance", "almost no chance": "almost no chance", "impossible": "almost no chance",
+    "no way": "almost no chance",
     "likeliest": "likely", "likely": "likely", "probably": "likely", "probable": "likely", "set to": "likely",
     "on course to": "likely", "on track to": "likely", "poised to": "likely", "expected to": "likely",
     "expect": "likely", "expects": "likely", "expected": "likely", "expecting": "likely", "anticipate": "likely",
@@ -103,7 +106,7 @@ def stated_probability(text: str) -> tuple[str, float] | None:
             return match.group(0), round(value / 100, 4)
     match = _ONE_IN.search(text)
     if match:
-        top, bottom = (_number(match.group(i)) for i in (1, 2))
+        top, bottom = (_number(g) for g in match.groups() if g is not None)
         if top and bottom and top <= bottom:
             return match.group(0), round(top / bottom, 4)
     for match in _FIFTY_FIFTY.finditer(text):
@@ -129,10 +132,20 @@ _FALSE = {"false", "untrue", "wrong", "nonsense", "mistaken"}
 
 def _negated(token) -> bool:
     """Negation on the word itself or on the verb it serves ("won't", "did not expect", "never will", "will hardly
-    fall")."""
+    fall", "will no longer"), counted: "won't not" is no negation. "will not fall until 2027" says when it falls,
+    not that it does not."""
     heads = [token, token.head] if token.dep_ in ("aux", "auxpass", "advmod", "acomp", "xcomp") else [token]
-    return any(child.dep_ == "neg" or child.dep_ == "advmod" and child.text.lower() in _NEGATING_ADVERBS
-               for head in heads for child in head.children)
+    count = sum(_negating(child) for head in heads for child in head.children)
+    if count % 2 and any(c.dep_ == "prep" and c.text.lower() in ("until", "till") and any(
+            g.ent_type_ == "DATE" for g in c.subtree) for head in heads for c in head.children):
+        return False
+    return count % 2 == 1
+
+
+def _negating(word) -> bool:
+    lower = word.text.lower()
+    return word.dep_ == "neg" or word.dep_ == "advmod" and (
+        lower in _NEGATING_ADVERBS or lower == "longer" and any(c.text.lower() == "no" for c in word.children))
 
 
 def _clause_negated(word) -> bool:
@@ -144,7 +157,7 @@ def _clause_negated(word) -> bool:
 
 
 def _negated_verb(verb) -> bool:
-    return any(c.dep_ == "neg" or c.dep_ == "advmod" and c.text.lower() in _NEGATING_ADVERBS for c in verb.children)
+    return sum(_negating(c) for c in verb.children) % 2 == 1
 
 
 def denies_belief(verb) -> bool:
@@ -201,20 +214,28 @@ def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | Non
             # The verb carries the hedge ("predicts", "expects", "doubts"); the negations that count are its own and
             # the claim's ("predicts prices will not rise" asks whether they rise, at a low probability).
             inner = found is not None and found[1] is not None and _negated(found[1]) or _claim_negated(tokens)
-            return _signal(verb, _negated(speech_verb) != bool(inner), speech_verb)
+            return _signal(verb, (_negated(speech_verb) or _neither(speech_verb)) != bool(inner), speech_verb)
     if found is None:
         found = _words(tokens, relative=True)
     if found is None:
         return _stated_as_present(tokens, speech_verb)
     words, token = found
     # Each negation that bears on the forecast words turns it over once: "won't", "I don't think X will", "nobody
-    # believes X will", "it is false that X will", and for a low word its clause's own ("unlikely not to").
+    # believes X will", "it is false that X will", "Neither A nor B believe X will", and for a low word its
+    # clause's own ("unlikely not to").
     flips = _negated(token) if token is not None else False
+    if speech_verb is not None and _neither(speech_verb):
+        flips = not flips
     if words == "not impossible":
         flips = False
     flips ^= _denied(token, tokens)
     if token is not None and PHRASES.get(words) in ("unlikely", "almost no chance"):
         flips ^= _clause_negated(token)
+    rated = _rated(token, tokens) if token is not None else ""
+    if rated == "low":
+        return _signal("slim chances", bool(flips), token)  # "the chances that X are slim": X, unlikely
+    if rated == "uncertain":
+        return Signal("not certain", "possible", token=token)  # "it is not certain that X will": maybe X
     return _signal(words, bool(flips), token)
 
 
@@ -258,7 +279,7 @@ def _stated_as_present(tokens, speech_verb) -> Signal | None:
     Outlook calls for warmer temperatures", "she sees the economy accelerating this year", "next year's fuel bill
     is going up by €400m" (a present progressive with a time to come)."""
     if speech_verb is not None and speech_verb.text.lower() in _SEEING:
-        return Signal(speech_verb.text, "likely", negated=_negated(speech_verb), token=speech_verb)
+        return _signal("likely", _negated(speech_verb) != _hard(speech_verb), speech_verb)
     if speech_verb is not None and speech_verb.text.lower() in ("call", "calls", "calling", "called") and any(
             c.text.lower() in FORECAST_SUBJECTS for c in speech_verb.children if c.dep_ in ("nsubj", "nsubjpass")):
         return Signal("calls for", "will", negated=_negated(speech_verb), token=speech_verb)
@@ -276,6 +297,21 @@ def _stated_as_present(tokens, speech_verb) -> Signal | None:
                 return Signal("is going to" if token.text.lower() == "going" else token.text, "will",
                               negated=_negated(token), token=token)
     return None
+
+
+_HARD = {"hard", "difficult", "impossible", "tough"}
+
+
+def _hard(verb) -> bool:
+    """ "it is hard to see …", "difficult to imagine …": the verb under an adjective of difficulty."""
+    return verb.dep_ == "xcomp" and (verb.head.text.lower() in _HARD or any(
+        c.dep_ == "acomp" and c.text.lower() in _HARD for c in verb.head.children))
+
+
+def _neither(verb) -> bool:
+    """ "Neither Maria Lopez nor Tom Reyes believe …": what the verb says, neither of them does."""
+    return any(c.dep_ == "preconj" and c.text.lower() == "neither"
+               for s in verb.children if s.dep_ in ("nsubj", "nsubjpass") for c in s.children)
 
 
 def _claim_negated(tokens) -> bool:
@@ -313,6 +349,27 @@ def _dates(tokens) -> list:
     return found
 
 
+_CHANCE_NOUNS = {"chance", "chances", "probability", "likelihood", "odds", "possibility", "prospect", "prospects",
+                 "risk"}
+_SLIM = {"slim", "remote", "slight", "small", "low", "minimal", "negligible", "poor"}
+_DOUBTING = {"skeptical", "sceptical", "doubtful", "dubious"}
+_SURE = {"certain", "sure", "clear", "guaranteed", "assured"}
+
+
+def _rated(token, tokens) -> str:
+    """How the claim rates its own chances above the forecast words: "the chances that X are slim" (low), "it is
+    not certain that X" (uncertain), or "" when it does not."""
+    for node in list(_up(token, tokens))[1:]:
+        ratings = [c for c in node.children if c.dep_ in ("acomp", "attr")]
+        subject = next((c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subject is not None and subject.text.lower() in _CHANCE_NOUNS and any(
+                r.text.lower() in _SLIM for r in ratings):
+            return "low"
+        if any(r.text.lower() in _SURE for r in ratings) and _negated_verb(node):
+            return "uncertain"
+    return ""
+
+
 def _denied(token, tokens) -> bool:
     """ "I don't think crude oil is coming off any time soon", "nobody believes prices will fall", "it is false that
     the bank will …": a belief verb above the forecast words that is negated or believed by nobody, or a denial."""
@@ -320,6 +377,10 @@ def _denied(token, tokens) -> bool:
         lower = node.text.lower()
         if lower in _BELIEF_FORMS and (_negated_verb(node) or denies_belief(node)):
             return True
+        if lower in _DOUBTING or any(c.dep_ == "acomp" and c.text.lower() in _DOUBTING for c in node.children):
+            return True  # "she is skeptical that the bank will …"
+        if lower in ("see", "imagine", "believe", "envisage") and _hard(node):
+            return True  # "it is hard to see the bank raising rates"
         ratings = {c.text.lower() for c in node.children if c.dep_ == "acomp"}
         if ratings & _FALSE or "true" in ratings and _negated_verb(node):
             return True  # "it is false that …", "it is not true that …" (the clause hangs on "is")
@@ -511,8 +572,9 @@ def _in_relative_clause(token, tokens) -> bool:
         if node.dep_ == "relcl" and _sentential(node):
             return False  # "the ash cloud is moving north, which could clear half the air space": said of it all
         if node.dep_ == "relcl" or node.dep_ == "acl" and node.i != token.i and not any(
-                c.dep_ == "mark" for c in node.children):
-            return True  # ("the risk that the downturn could …" is the noun's content, not a relative clause)
+                c.dep_ == "mark" for c in node.children) and node.head.text.lower() not in _CHANCE_NOUNS:
+            return True  # ("the risk that the downturn could …", "a 30 percent chance the bank won't …": the
+            # noun's content, not a relative clause)
         node = node.head
     return False
 
