@@ -331,6 +331,9 @@ def test_described_speakers_named_next_and_the_people_a_survey_asked():
                          "elections agreed it will be difficult to hold free elections. Dr. Reginald Matchaba-Hove, a "
                          "physician, said he fears the elections could be turbulent.")
     assert [c.speaker for c in next_sentence] == ["Ana Ruiz", "Reginald Matchaba-Hove", "Reginald Matchaba-Hove"]
+    # A speaker found through a description says so, for the reviewer to check.
+    assert "speaker found through 'An eminent expert': check who it means" in next_sentence[1].flags
+    assert not any("found through" in flag for flag in next_sentence[2].flags)
     survey = read("The National Association for Business Economics has its latest predictions for the economy. Most "
                   "of the 45 business economists questioned said they expect the recession to end this year. But they "
                   "also expect a slower-than-usual recovery. Economists surveyed by Bloomberg predict the jobless rate "

@@ -6,6 +6,7 @@ linked within the article ("Mr Ortiz" → Luis Ortiz, "the Prime Minister" → K
 Organization, "he" → the last person, "it" → the last body).
 """
 
+import dataclasses
 import re
 
 from forecasts.reading.nlp import entity_at
@@ -204,7 +205,7 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
         if lower in ("agency", "organization", "organisation", "body") and determiner == "the" and named \
                 and registry.last_body is not None \
                 and registry.last_body.name != registry.expand(strip_the(entity_at(named[0]).text)):
-            return registry.last_body  # "The United Nations agency expects …": the agency last quoted, the UN's
+            return _via(registry.last_body, token)  # "The United Nations agency expects …": the agency last quoted
         if lower in GENERIC:
             # "Experts such as Paul Salem of the Middle East Institute predict …": the expert named.
             for prep in (c for c in token.children if c.dep_ == "prep" and c.text.lower() in ("as", "like", "including")):
@@ -246,7 +247,7 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
             if token.text.lower() in REPORT_NOUNS:
                 owner = registry.report_owner(registry.offset + token.idx)
                 if owner is not None:
-                    return owner  # "The WWF has released a report … The report says …"
+                    return _via(owner, token)  # "The WWF has released a report … The report says …"
             for body in reversed(registry.bodies):
                 if token.text.lower() in body.lower():
                     return Speaker(registry.expand(body), kind="body")
@@ -254,9 +255,9 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
                 # "… an important area for Airbus, with the firm predicting …": the company just named.
                 named_here = next((t for t in reversed(doc[token.sent.start : token.i]) if t.ent_type_ == "ORG"), None)
                 if named_here is not None:
-                    return Speaker(registry.expand(strip_the(entity_at(named_here).text)), kind="body")
+                    return _via(Speaker(registry.expand(strip_the(entity_at(named_here).text)), kind="body"), token)
             if registry.last_body is not None:
-                return registry.last_body  # "the report", "the panel": the body last quoted
+                return _via(registry.last_body, token)  # "the report", "the panel": the body last quoted
             # "the firm", "the company", before any body spoke: the last body the text named before it.
             here = registry.offset + token.idx
             for position, body in reversed(registry.bodies_named):
@@ -289,7 +290,14 @@ def _introduced(token, registry: Registry) -> Speaker | None:
     after = token.doc[token.sent.end] if token.sent.end < len(token.doc) else None
     person = registry.introduced_after(registry.offset + token.idx,
                                        next_sentence=registry.offset + after.idx if after is not None else None)
-    return Speaker(person, affiliation=registry.affiliation.get(person, "")) if person else None
+    return _via(Speaker(person, affiliation=registry.affiliation.get(person, "")), token) if person else None
+
+
+def _via(speaker: Speaker, token) -> Speaker:
+    """The speaker as found through a description ("a leading analyst", "the report", "the firm"): a copy that says
+    so, for the reviewer to check (the registry's own speakers are shared, not changed)."""
+    words = words_of(t for t in token.subtree if t.i <= token.i and t.dep_ not in ("punct",) and t.tag_ != "POS")
+    return dataclasses.replace(speaker, via=words[:60])
 
 
 def _owned(token, registry: Registry, *, publisher: str) -> Speaker | None:

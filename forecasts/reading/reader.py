@@ -485,6 +485,8 @@ class _Reader:
         while end > start and paragraph[end - 1] in _TRIM:
             end -= 1
         flags = list(flags)
+        if speaker.via:
+            flags.append(f"speaker found through '{speaker.via}': check who it means")
         if speaker.generic:
             flags.append("an unnamed group: name who said it, or reject")
         if signal.negated:

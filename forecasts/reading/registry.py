@@ -34,6 +34,7 @@ class Speaker:
     affiliation: str = ""
     generic: bool = False
     members: tuple = ()  # "Kerry and Zarif": each their own speaker, each a forecast of their own
+    via: str = ""  # the description the speaker was found through ("a leading analyst", "the report"), for review
 
 
 @dataclass
