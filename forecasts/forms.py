@@ -169,6 +169,8 @@ class ArticleForm(forms.Form):
     def clean(self):
         data = super().clean()
         upload = data.get("file")
+        if upload and (data.get("text") or "").strip():
+            raise forms.ValidationError("Paste the article or upload it, not both: which one should be read?")
         if upload:
             try:
                 drafts.article_size_check(upload.size)

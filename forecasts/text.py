@@ -11,6 +11,7 @@ The article's own vocabulary is never the judge: a word it uses once would other
 import math
 import re
 from functools import cache
+from urllib.parse import urlsplit, urlunsplit
 
 import wordfreq
 
@@ -194,3 +195,12 @@ def decode_article(data: bytes) -> str:
         raise ValueError(
             f"not UTF-8 text (byte 0x{data[exc.start]:02x} at position {exc.start}); save the article as UTF-8"
         ) from None
+
+
+def canonical_url(url: str) -> str:
+    """A URL as one document's name: its scheme and host lower-cased ("HTTP://EXAMPLE.com/a" is
+    "http://example.com/a"), the rest as given (paths are case-sensitive)."""
+    parts = urlsplit(url.strip())
+    if not parts.scheme or not parts.netloc:
+        return url.strip()
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, parts.fragment))

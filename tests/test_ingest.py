@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
@@ -16,7 +17,7 @@ from forecasts.services.seeds import SeedReport, phrases_load
 from forecasts.text import normalize_text
 from forecasts.services.rules import SYSTEM
 from tests.conftest import SEEDS_DIR
-from tests.factories import analyst_user, reader_user
+from tests.factories import admin_user, analyst_user, reader_user
 
 SEED = yaml.safe_load((SEEDS_DIR / "yonhap-2024-10-22-nk-troop-dispatch.yaml").read_text(encoding="utf-8"))
 RAW = (SEEDS_DIR / SEED["source"]["raw_file"]).read_text(encoding="utf-8")
@@ -376,10 +377,50 @@ def test_a_draft_with_a_stated_probability_is_accepted_as_stated_on_the_page(cli
 def test_a_publisher_or_url_that_does_not_fit_is_one_clear_refusal(phrases_only, tmp_path):
     with pytest.raises(IngestError, match="publisher is longer than 200"):
         article_ingest(text='"Prices will double by winter," Jane Roe said.', publisher="p" * 500, user=SYSTEM)
-    with pytest.raises(IngestError, match="must start with http"):
+    with pytest.raises(IngestError, match="must be a web address starting with http"):
         article_ingest(text='"Prices will double by winter," Jane Roe said.', url="javascript:alert(1)", user=SYSTEM)
     path = tmp_path / "a.txt"
     path.write_text('"Prices will double by winter," Jane Roe said.', encoding="utf-8")
     with pytest.raises(CommandError, match="publisher is longer than 200"):
         call_command("ingest_article", str(path), "--publisher", "p" * 500)
     assert not Source.objects.exists()
+
+
+ARTICLE = '"Prices will double by winter," Jane Roe said.'
+
+
+def test_every_door_refuses_what_the_article_check_refuses(phrases_only, tmp_path, api, client):
+    """One home for the article's rules (drafts.article_check): the command, the API and the page refuse alike,
+    whatever their own forms check first (an outside tester found the command taking what the API refused)."""
+    path = tmp_path / "a.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    for args, message in [
+        (["--title", "t" * 5_000], "the title longer than 300"),
+        (["--url", "http://"], "The URL must be a web address"),
+        (["--url", "http://exa mple.com/ä"], "The URL must be a web address"),
+    ]:
+        with pytest.raises(CommandError, match=message):
+            call_command("ingest_article", str(path), *args)
+    invisible = tmp_path / "zero-width.txt"
+    invisible.write_text("\u200b\u200b\ufeff \u2060", encoding="utf-8")
+    with pytest.raises(CommandError, match="The article is empty"):
+        call_command("ingest_article", str(invisible))
+    reader = api("admin")
+    refused = reader.post(f"{API}sources/", {"text": "\u200b\u200b"}, format="json")
+    assert refused.status_code == 400, refused.content
+    client.force_login(admin_user())
+    both = client.post(reverse("draft-sources"), {"text": ARTICLE, "file": SimpleUploadedFile("a.txt", ARTICLE.encode())})
+    assert "Paste the article or upload it, not both" in both.content.decode()
+    assert not Source.objects.exists()
+
+
+def test_a_url_names_one_document_whatever_the_case_of_its_scheme_and_host(phrases_only):
+    first = article_ingest(text=ARTICLE, url="http://example.com/a", user=SYSTEM)
+    assert first.source.url == "http://example.com/a"
+    with pytest.raises(IngestError, match="has this URL with another text"):
+        article_ingest(text='"Rents will fall by spring," Jane Roe said.', url="HTTP://EXAMPLE.com/a", user=SYSTEM)
+    again = article_ingest(text=ARTICLE, url="HTTP://Example.COM/a", user=SYSTEM)
+    assert again.source == first.source and again.created == 0
+    other_path = article_ingest(text='"Rents will fall by spring," Jane Roe said.', url="http://example.com/A", user=SYSTEM)
+    assert other_path.source != first.source  # a path's case is its own
+

@@ -4,9 +4,11 @@ Each service is one transaction: a bad article or a refused draft leaves nothing
 """
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,9 +19,10 @@ from forecasts.models import Analyst, DraftPrediction, Prediction, ProbabilityPh
 from forecasts.services import analysts, rules
 from forecasts.services.predictions import prediction_create
 from forecasts.services.questions import question_create
-from forecasts.text import decode_article, normalize_text
+from forecasts.text import canonical_url, decode_article, normalize_text
 
 MAX_ARTICLE_BYTES = 1_000_000
+_HTTP_URL = URLValidator(schemes=["http", "https"])
 DEFAULT_CHECK_EVERY = dt.timedelta(days=90)
 
 
@@ -89,22 +92,28 @@ def _criteria(candidate: Candidate, resolve_by: dt.datetime) -> str:
     )
 
 
-def article_check(*, text: str, published_at: dt.datetime | None = None, url: str = "", publisher: str = ""
-                  ) -> dt.datetime | None:
+def article_check(*, text: str, published_at: dt.datetime | None = None, url: str = "", publisher: str = "",
+                  title: str = "") -> dt.datetime | None:
     """Refuse an article that cannot be read (IngestError, or ValidationError naming published_at) before any work:
-    every door checks this at once, also before queuing a job. Returns published_at as stored.
+    every door checks this at once, also before queuing a job (the command, the API, the pages and the admin alike,
+    whatever their own forms check). Returns published_at as stored.
 
     With a URL, a source that already holds another text under it is refused here too (the one-URL-one-document
     rule; article_ingest checks it again under a lock)."""
-    if not text or not text.strip():
-        raise IngestError("The article is empty: paste or upload its text.")
+    if not text or not any(unicodedata.category(ch) not in rules.INVISIBLE for ch in text):
+        raise IngestError("The article is empty: paste or upload its text.")  # nothing but spaces or zero-widths
     article_size_check(len(text.encode("utf-8")))
     if "\x00" in text:
         raise IngestError("The article contains NUL characters: it does not look like text.")
-    if len(publisher) > 200 or len(url) > 500:
-        raise IngestError("The publisher is longer than 200 characters, or the URL longer than 500.")
-    if url and not url.lower().startswith(("http://", "https://")):
-        raise IngestError("The URL must start with http:// or https://.")
+    if len(publisher) > 200 or len(url) > 500 or len(title) > 300:
+        raise IngestError("The publisher is longer than 200 characters, the URL longer than 500, or the title longer "
+                          "than 300.")
+    if url:
+        try:
+            _HTTP_URL(url)
+        except ValidationError:
+            raise IngestError("The URL must be a web address starting with http:// or https://.") from None
+        url = canonical_url(url)
     try:
         published_at = require_supported(published_at, "published_at")
     except ValidationError as exc:
@@ -138,7 +147,8 @@ def article_ingest(
     Ingesting the same article (same URL, or without one the same text) again proposes nothing new. `progress`,
     if given, is called with the share of the work done (0 to 1) as it goes (a job reports it).
     """
-    published_at = article_check(text=text, published_at=published_at, url=url, publisher=publisher)
+    published_at = article_check(text=text, published_at=published_at, url=url, publisher=publisher, title=title)
+    url = canonical_url(url) if url else url
     step = progress or (lambda done: None)
     normalized = normalize_text(text)
     step(0.1)

@@ -35,6 +35,7 @@ from forecasts.models import (
 from forecasts.services import analysts as analysts_service
 from forecasts.services import bulk, rules, scores
 from forecasts.services import questions as questions_service
+from forecasts.text import canonical_url
 
 REQUIRED_COLUMNS = ["analyst", "question", "probability", "made_at", "resolve_by", "outcome"]
 OPTIONAL_COLUMNS = ["question_key", "quote", "source_url", "hedge_phrase"]
@@ -219,7 +220,7 @@ def _parse_rows(lines: Iterable[str]) -> tuple[list[_Row], list[str]]:
                     resolve_by=resolve_by,
                     outcome=outcome,
                     quote=cell.get("quote", ""),
-                    source_url=cell.get("source_url", ""),
+                    source_url=canonical_url(cell["source_url"]) if cell.get("source_url") else "",
                     hedge_phrase=cell.get("hedge_phrase", ""),
                 )
             )

@@ -57,7 +57,7 @@ def article_job_create(
 ) -> IngestJob:
     """A queued job to read the article (checked first). If the broker cannot take it, the job is failed with the
     reason (the caller sees status `failed`)."""
-    published_at = drafts.article_check(text=text, published_at=published_at, url=url, publisher=publisher)
+    published_at = drafts.article_check(text=text, published_at=published_at, url=url, publisher=publisher, title=title)
     return _job_create(
         kind=IngestJob.Kind.ARTICLE,
         text=text,
