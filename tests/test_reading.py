@@ -583,3 +583,24 @@ def test_an_old_forecast_says_so_and_time_words_are_read_as_written():
     assert any(flag.startswith("said in the past ('In 2019')") for flag in old.flags)
     assert only("Maria Lopez said the dam will collapse in 10,000 years.").resolve_by == dt.date(2200, 12, 31)
     assert only("Maria Lopez said inflation will stay high until at least 2027.").resolve_by == dt.date(2027, 12, 31)
+
+
+def test_surprise_rates_the_event_it_is_surprised_at():
+    surprised = only("Maria Lopez said she would be surprised if the bank raised rates this year.")
+    assert (surprised.phrase_row, surprised.negated) == ("unlikely", True)
+    assert surprised.question == "Will the bank raise rates by 31 December 2025?"
+    assert not any(flag.startswith("conditional") for flag in surprised.flags)
+    miracle = only("Maria Lopez said it would be a miracle if the bank raised rates.")
+    assert (miracle.phrase_row, miracle.negated) == ("almost no chance", True)
+    unsurprised = only("Maria Lopez said she would not be surprised if the bank raised rates this year.")
+    assert (unsurprised.phrase_row, unsurprised.negated) == ("realistic possibility", False)
+
+
+def test_descriptions_of_people_say_so_and_lists_of_speakers_give_each_a_draft():
+    spokesman = only("Maria Lopez's spokesman said the deal will pass by March.")
+    assert spokesman.speaker == "Maria Lopez's spokesman"
+    assert "speaker found through 'Maria Lopez's spokesman': check who it means" in spokesman.flags
+    assert only("Critics of Maria Lopez say the deal will fail by March.").speaker == "Analysts cited by the source"
+    listed = read("Former President Maria Lopez, Prime Minister Tom Reyes and Dr. Ana Ruiz said the war will end "
+                  "this year.")
+    assert [c.speaker for c in listed] == ["Maria Lopez", "Tom Reyes", "Ana Ruiz"]

@@ -69,6 +69,11 @@ def speaker_for(subject, registry: Registry, *, publisher: str = "") -> Speaker 
     if subject.pos_ == "PRON" or lower in ("i", "we", "you", "who", "which", "that", "this", "one"):
         return None
     names = [subject, *(c for c in subject.children if c.dep_ == "conj")]
+    for listed in (c for c in subject.children if c.dep_ == "appos" and c.ent_type_ == "PERSON"):
+        # "Former President Maria Lopez, Prime Minister Tom Reyes and Dr. Ana Ruiz said": a list the parse hangs as
+        # an apposition with its own conjunct.
+        if any(g.dep_ == "conj" for g in listed.children):
+            names += [listed, *(g for g in listed.children if g.dep_ == "conj")]
     if subject.pos_ == "PROPN":
         # "Kerry, Zarif Say Iran Nuclear Deal Possible": a headline's two subjects, side by side.
         names += [c for c in subject.head.children if c.dep_ == subject.dep_ and c.i != subject.i and c.pos_ == "PROPN"]
@@ -140,6 +145,8 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
         name = doc[first : token.i + 1].text
         if re.fullmatch(r"[A-Z][A-Z.]{1,8}", owner.text):
             name = f"{registry.expand(owner.text)} {doc[owner.i + 2 : token.i + 1].text}".strip()
+        if token.text.lower() in PERSON_NOUNS | TITLES:
+            return _via(Speaker(name), token)  # "Acme Corp's chief executive": somebody, unnamed
         return Speaker(name, kind="body")
     entity = entity_at(token)
     if entity is not None and entity.label_ in ENTITY_LABELS:
@@ -231,11 +238,24 @@ def _one_speaker(token, registry: Registry, *, publisher: str) -> Speaker | None
                 # "Figures released by the OECD", "a report published by the Food and Agriculture Organization".
                 return Speaker(registry.expand(strip_the(entity.text)), kind="body")
             if entity is not None and token.text.lower() in GENERIC and entity.start > token.i:
+                if entity.label_ == "PERSON":  # "critics of Maria Lopez": nobody named says it
+                    return Speaker(f"Analysts cited by {publisher}" if publisher else "Analysts cited by the source",
+                                   kind="group", generic=True)
                 # "economists surveyed by Acme", "analysts at Goldman Sachs": the body's people.
                 return Speaker(f"{registry.expand(strip_the(entity.text))} {token.text}", kind="group")
-            words = [t.text for t in token.subtree if t.i <= token.i and t.tag_ not in ("DT", "POS") and t.dep_ != "punct"]
+            # "U.S. government forecasters", "Maria Lopez's spokesman", "Acme Corp's chief executive": a description,
+            # as written (its possessive kept), for the reviewer to name or accept.
+            parts: list[str] = []
+            for t in token.subtree:
+                if t.i > token.i or t.tag_ == "DT" or t.dep_ == "punct":
+                    continue
+                if t.tag_ == "POS" and parts:
+                    parts[-1] += t.text
+                else:
+                    parts.append(registry.expand(t.text))
             kind = "person" if token.text.lower() in PERSON_NOUNS else "group" if token.tag_ == "NNS" else "body"
-            return Speaker(" ".join(registry.expand(w) for w in words), kind=kind)
+            speaker = Speaker(" ".join(parts), kind=kind)
+            return _via(speaker, token) if kind == "person" else speaker
         if token.text.lower() in BODY_HEADS:
             # "A report from the e-Marketer research group": the body the noun comes from, named there.
             for prep in token.children:
@@ -296,7 +316,7 @@ def _introduced(token, registry: Registry) -> Speaker | None:
 def _via(speaker: Speaker, token) -> Speaker:
     """The speaker as found through a description ("a leading analyst", "the report", "the firm"): a copy that says
     so, for the reviewer to check (the registry's own speakers are shared, not changed)."""
-    words = words_of(t for t in token.subtree if t.i <= token.i and t.dep_ not in ("punct",) and t.tag_ != "POS")
+    words = words_of(t for t in token.subtree if t.i <= token.i and t.dep_ != "punct")
     return dataclasses.replace(speaker, via=words[:60])
 
 

@@ -220,6 +220,9 @@ def forecast_signal(tokens, *, text: str = "", speech_verb=None) -> Signal | Non
     if found is None:
         return _stated_as_present(tokens, speech_verb)
     words, token = found
+    surprise = _surprise(token)
+    if surprise is not None:
+        return surprise
     # Each negation that bears on the forecast words turns it over once: "won't", "I don't think X will", "nobody
     # believes X will", "it is false that X will", "Neither A nor B believe X will", and for a low word its
     # clause's own ("unlikely not to").
@@ -256,8 +259,8 @@ def condition_of(signal: Signal, tokens) -> str:
     verb = signal.token.head if signal.token.dep_ in ("aux", "auxpass", "advmod", "acomp") else signal.token
     for node in _up(verb, tokens, limit=4):
         for clause in node.children:
-            if clause.dep_ != "advcl" or clause.i not in inside:
-                continue
+            if clause.dep_ != "advcl" or clause.i not in inside or clause.i == signal.token.i:
+                continue  # (the event itself: "she would be surprised if the bank raised rates")
             mark = next((c for c in clause.children if c.dep_ == "mark" and c.text.lower() in _CONDITIONS), None)
             if mark is None or any(c.text.lower() == "even" for c in [*mark.children, *clause.children]) \
                     or mark.i > 0 and mark.doc[mark.i - 1].text.lower() == "even":
@@ -297,6 +300,28 @@ def _stated_as_present(tokens, speech_verb) -> Signal | None:
                 return Signal("is going to" if token.text.lower() == "going" else token.text, "will",
                               negated=_negated(token), token=token)
     return None
+
+
+_SURPRISED = {"surprised", "shocked", "astonished", "amazed", "stunned"}
+_MIRACLE = {"miracle", "shock", "surprise"}
+
+
+def _surprise(token) -> Signal | None:
+    """ "She would be surprised if the bank raised rates" (unlikely), "it would be a miracle if …" (almost no
+    chance): the forecast is the condition's event, rated by the speaker's surprise; the question asks the event."""
+    if token is None or token.text.lower() != "would" or token.head.text.lower() != "be":
+        return None
+    be = token.head
+    rating = next((c.text.lower() for c in be.children if c.dep_ in ("acomp", "attr")
+                   and c.text.lower() in _SURPRISED | _MIRACLE), None)
+    event = next((c for c in be.children if c.dep_ == "advcl" and any(
+        m.dep_ == "mark" and m.text.lower() == "if" for m in c.children)), None)
+    if rating is None or event is None:
+        return None
+    if _negated(be):  # "she would not be surprised if …": quite possible
+        return Signal(f"would not be {rating} if", "realistic possibility", token=event)
+    return Signal(f"would be {rating} if", "almost no chance" if rating == "miracle" else "unlikely", negated=True,
+                  token=event)
 
 
 _HARD = {"hard", "difficult", "impossible", "tough"}
