@@ -307,8 +307,8 @@ class _Reader:
             self.registry.last_plural = speaker
         elif speaker.kind == "person":
             self.registry.last_person = speaker
-            for name in speaker.name.split(" and "):
-                self.registry.mention(self.registry.offset + verb.idx, name, subject=True,
+            for member in speaker.members or (speaker,):
+                self.registry.mention(self.registry.offset + verb.idx, member.name, subject=True,
                                       sentence=self.registry.offset + verb.sent.start_char)
         else:
             self.registry.last_body = speaker
