@@ -1,7 +1,6 @@
 """Reading articles for forecasts: the seeded article and two more in other quotation styles, drafts, bad input."""
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 import yaml
