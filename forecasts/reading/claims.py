@@ -26,11 +26,6 @@ def dates_in(tokens):
     return found
 
 
-# A speaker's "we will" under one of these is what they believe will happen, not their plan.
-_BELIEVING = {"think", "thinks", "thought", "believe", "believes", "believed", "expect", "expects", "expected",
-              "suspect", "suspects", "guess", "reckon", "reckons", "predict", "predicts", "predicted", "bet", "doubt",
-              "trust", "trusts"}
-
 
 def forecast(tokens, speaker: Speaker, *, quoted: bool, speech_verb=None):
     """The claim's forecast signal, passing over the speaker's own plans: "I'll be calling upon the Secretary … and
@@ -61,7 +56,7 @@ def _intention(signal, speaker: Speaker, *, quoted: bool) -> bool:
     if verb.text.lower() in signals.OUTCOME_VERBS or verb.pos_ != "VERB" or any(
             c.dep_ == "auxpass" for c in verb.children):
         return False
-    if verb.dep_ == "ccomp" and verb.head.text.lower() in _BELIEVING:
+    if verb.dep_ == "ccomp" and verb.head.text.lower() in words.BELIEF_VERBS:
         return False  # "I think we will live to regret it": what the speaker believes will happen, not a plan
     subject = next((c for c in verb.children if c.dep_ in ("nsubj",)), None)
     if subject is None:

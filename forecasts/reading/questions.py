@@ -10,6 +10,7 @@ import datetime as dt
 import re
 
 from forecasts.reading.nlp import lemma
+from forecasts.reading.words import CHANCE_NOUNS
 
 BE = {"is", "are", "was", "were", "'s", "'re", "be", "been", "being", "am", "'m"}
 HAVE = {"has", "have", "had", "'ve", "'d"}
@@ -307,8 +308,6 @@ def _inner_clause(root, inside, *, speaker=None):
     return None
 
 
-CHANCE_NOUNS = {"chance", "chances", "probability", "likelihood", "odds", "possibility", "risk", "prospect",
-                "prospects"}
 RATINGS = {"certain", "likely", "unlikely", "inevitable", "probable", "possible", "sure", "imminent"}
 
 

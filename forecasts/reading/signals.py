@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from forecasts.reading.nlp import entity_at
+from forecasts.reading.words import BELIEF_VERBS, CHANCE_NOUNS
 
 WORDS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -374,8 +375,6 @@ def _dates(tokens) -> list:
     return found
 
 
-_CHANCE_NOUNS = {"chance", "chances", "probability", "likelihood", "odds", "possibility", "prospect", "prospects",
-                 "risk"}
 _SLIM = {"slim", "remote", "slight", "small", "low", "minimal", "negligible", "poor"}
 _DOUBTING = {"skeptical", "sceptical", "doubtful", "dubious"}
 _SURE = {"certain", "sure", "clear", "guaranteed", "assured"}
@@ -387,7 +386,7 @@ def _rated(token, tokens) -> str:
     for node in list(_up(token, tokens))[1:]:
         ratings = [c for c in node.children if c.dep_ in ("acomp", "attr")]
         subject = next((c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-        if subject is not None and subject.text.lower() in _CHANCE_NOUNS and any(
+        if subject is not None and subject.text.lower() in CHANCE_NOUNS and any(
                 r.text.lower() in _SLIM for r in ratings):
             return "low"
         if any(r.text.lower() in _SURE for r in ratings) and _negated_verb(node):
@@ -400,7 +399,7 @@ def _denied(token, tokens) -> bool:
     the bank will …": a belief verb above the forecast words that is negated or believed by nobody, or a denial."""
     for node in list(_up(token, tokens))[1:]:
         lower = node.text.lower()
-        if lower in _BELIEF_FORMS and (_negated_verb(node) or denies_belief(node)):
+        if lower in BELIEF_VERBS and (_negated_verb(node) or denies_belief(node)):
             return True
         if lower in _DOUBTING or any(c.dep_ == "acomp" and c.text.lower() in _DOUBTING for c in node.children):
             return True  # "she is skeptical that the bank will …"
@@ -485,9 +484,6 @@ def _words(tokens, *, relative: bool = False) -> tuple[str, object] | None:
     return None
 
 
-_BELIEF_FORMS = {"think", "thinks", "thought", "believe", "believes", "believed", "expect", "expects", "expected",
-                  "see", "sees", "imagine", "imagines", "predict", "predicts", "predicted", "reckon", "reckons",
-                  "suppose", "supposes", "anticipate", "anticipates", "foresee", "foresees"}
 _BELIEFS = {"think", "thinks", "thought", "believe", "believes", "believed", "hope", "hopes", "hoping", "hoped",
             "fear", "fears", "feared", "want", "wants", "wanted", "wish", "wishes", "expects", "expect", "expected",
             "sense", "senses", "assume", "assumes"}
@@ -597,7 +593,7 @@ def _in_relative_clause(token, tokens) -> bool:
         if node.dep_ == "relcl" and _sentential(node):
             return False  # "the ash cloud is moving north, which could clear half the air space": said of it all
         if node.dep_ == "relcl" or node.dep_ == "acl" and node.i != token.i and not any(
-                c.dep_ == "mark" for c in node.children) and node.head.text.lower() not in _CHANCE_NOUNS:
+                c.dep_ == "mark" for c in node.children) and node.head.text.lower() not in CHANCE_NOUNS:
             return True  # ("the risk that the downturn could …", "a 30 percent chance the bank won't …": the
             # noun's content, not a relative clause)
         node = node.head

@@ -110,3 +110,11 @@ PRONOUNS_PLURAL = {"they", "them"}
 ENTITY_LABELS = {"PERSON", "ORG", "GPE", "NORP"}
 
 ACRONYM_FILLERS = {"of", "on", "for", "and", "the", "de", "in"}
+# Nouns that name a chance: "a 30 percent chance the bank won't …", "the odds that …", "the probability of a recession".
+CHANCE_NOUNS = frozenset("""chance chances probability likelihood odds possibility risk prospect prospects""".split())
+# Verbs of belief about what will happen: a negated one denies the claim ("I don't think X will"), and "we will"
+# under one is a forecast, not a plan ("I think we will live to regret it").
+BELIEF_VERBS = frozenset("""think thinks thought believe believes believed expect expects expected see sees imagine
+imagines predict predicts predicted reckon reckons suppose supposes anticipate anticipates foresee foresees suspect
+suspects guess bet doubt trust trusts""".split())
+
