@@ -26,7 +26,6 @@ def dates_in(tokens):
     return found
 
 
-
 def forecast(tokens, speaker: Speaker, *, quoted: bool, speech_verb=None):
     """The claim's forecast signal, passing over the speaker's own plans: "I'll be calling upon the Secretary … and
     expect there will be a protest" is read at "expect"."""
