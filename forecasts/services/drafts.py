@@ -4,7 +4,6 @@ Each service is one transaction: a bad article or a refused draft leaves nothing
 """
 
 import datetime as dt
-import unicodedata
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -100,7 +99,7 @@ def article_check(*, text: str, published_at: dt.datetime | None = None, url: st
 
     With a URL, a source that already holds another text under it is refused here too (the one-URL-one-document
     rule; article_ingest checks it again under a lock)."""
-    if not text or not any(unicodedata.category(ch) not in rules.INVISIBLE for ch in text):
+    if not rules.visible(text):
         raise IngestError("The article is empty: paste or upload its text.")  # nothing but spaces or zero-widths
     article_size_check(len(text.encode("utf-8")))
     if "\x00" in text:

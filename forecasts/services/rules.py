@@ -159,8 +159,13 @@ def new_forecast_on(*, user, question: Question) -> str:
 INVISIBLE = {"Zs", "Zl", "Zp", "Cc", "Cf"}
 
 
+def visible(text: str) -> bool:
+    """Whether a text holds anything a reader can see (not only spaces and zero-width characters)."""
+    return any(unicodedata.category(ch) not in INVISIBLE for ch in text or "")
+
+
 def require_evidence(evidence: str, *, field: str = "evidence") -> None:
-    if not any(unicodedata.category(ch) not in INVISIBLE for ch in evidence or ""):
+    if not visible(evidence):
         raise ValidationError({field: "Give the evidence: a judgement (or a reopening) without it cannot be checked."})
 
 
