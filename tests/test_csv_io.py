@@ -97,6 +97,15 @@ def test_rows_of_one_question_that_disagree_on_the_outcome_are_an_error(db):
     assert not Question.objects.exists()
 
 
+def test_a_source_url_names_one_document_whatever_the_case_of_its_scheme_and_host(db):
+    # The same rule as an article's ingest (text.canonical_url): the import finds the source an ingest made.
+    Source.objects.create(title="Known", url="http://example.com/a", text="x")
+    text = HEADER + "A,Q?,0.5,2024-01-01,2025-01-01,,,,HTTP://EXAMPLE.com/a,\nB,Q?,0.4,2024-01-01,2025-01-01,,,,HTTPS://Example.org/B,\n"
+    forecasts_import(lines=io.StringIO(text), user=SYSTEM)
+    assert sorted(Source.objects.values_list("url", flat=True)) == ["http://example.com/a", "https://example.org/B"]
+    assert Prediction.objects.get(analyst__name="A").source.title == "Known"
+
+
 @pytest.mark.parametrize(
     "text, message",
     [
